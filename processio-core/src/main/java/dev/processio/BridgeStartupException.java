@@ -1,0 +1,54 @@
+package dev.processio;
+
+/**
+ * A worker process could not be started or never became ready. {@link #reason()} says which;
+ * the message says what to change.
+ */
+public class BridgeStartupException extends BridgeException {
+
+    /** Why a worker failed to start. */
+    public enum Reason {
+        /** The executable was not found. */
+        COMMAND_NOT_FOUND,
+        /** The executable exists but may not be run (permissions, or not a program). */
+        NOT_EXECUTABLE,
+        /** The user module was not found (Node runtime). */
+        MODULE_NOT_FOUND,
+        /** The user module failed to load; the stderr tail has the reason (Node runtime: exit code 3). */
+        MODULE_LOAD_FAILED,
+        /** The process exited before it announced that it was ready. */
+        EXITED_BEFORE_READY,
+        /** The process announced a wire protocol version that this library does not speak. */
+        PROTOCOL_MISMATCH,
+        /** The process did not announce that it was ready within the start-up timeout. */
+        READY_TIMEOUT,
+        /** The process was stopped while it was starting. */
+        ABORTED
+    }
+
+    private final Reason reason;
+    private final Integer exitCode;
+    private final String stderrTail;
+
+    public BridgeStartupException(String pool, Reason reason, String message, Integer exitCode,
+            String stderrTail, Throwable cause) {
+        super(pool, message, cause);
+        this.reason = reason;
+        this.exitCode = exitCode;
+        this.stderrTail = stderrTail == null ? "" : stderrTail;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The exit value of the process if it exited (a signal is reported as 128 + signal), else {@code null}. */
+    public Integer exitCode() {
+        return exitCode;
+    }
+
+    /** The last lines the process wrote to stderr, possibly empty. */
+    public String stderrTail() {
+        return stderrTail;
+    }
+}

@@ -1,0 +1,610 @@
+package dev.processio.io;
+
+import dev.processio.Backpressure;
+import dev.processio.BridgeRejectedException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The stdin write path of one worker process: a bounded queue of frames and the one thread that
+ * writes them to the pipe.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>{@link #write(byte[])} accepts a whole frame and returns a future that completes when every
+ *       byte of it has been handed to the OS pipe, or fails with a {@link StdinWriteException} whose
+ *       {@link StdinWriteException#reachedWorker() reachedWorker()} says whether any byte of it may
+ *       have reached the worker.</li>
+ *   <li>Frames are written in the order they were accepted, each exactly once. After an error the
+ *       pipe is never written again: the frame being written and every frame behind it fail with
+ *       the same cause.</li>
+ *   <li>Thread-safe: {@code write}, {@link #close()}, {@link #destroy()} and the accessors may be
+ *       called from any thread.</li>
+ * </ul>
+ *
+ * <h2>Queue limits</h2>
+ * The queue is bounded by frames and by bytes ({@link Settings}). A frame counts against the limits
+ * from the moment it is accepted until it has been handed to the pipe, so the limits bound the
+ * memory held for a worker that reads slowly. A frame larger than the byte limit is accepted when
+ * the queue is empty, so that it can never wait forever. When the queue is full the
+ * {@link Backpressure} policy applies: {@code BLOCK} waits up to the enqueue timeout, {@code FAIL}
+ * fails at once; either way the failure is a {@link BridgeRejectedException}. {@link #stats()}
+ * shows the depth.
+ *
+ * <h2>Drain waits and stalls</h2>
+ * The writer coalesces queued frames into writes of at most {@value #CHUNK_SIZE} bytes, the
+ * default capacity of a Linux pipe. A write that fits into a pipe with room returns in
+ * microseconds; one that takes longer than {@link #DRAIN_WAIT_THRESHOLD} waited for the worker to
+ * drain the pipe, and is counted as a drain wait together with its duration. A single write that
+ * stays blocked longer than the write timeout means that the worker stopped reading: the owner is
+ * told once ({@link Owner#stdinStalled}) and is expected to kill the worker, which makes the write
+ * fail and unblocks the writer. Keeping writes at pipe size is also what makes the timeout mean
+ * "no progress" rather than "a large frame".
+ *
+ * <h2>Threads</h2>
+ * The writer thread, {@code processio-<pool>-w<slot>-stdin}, owns the stream and is the only
+ * thread that writes to or closes it. State shared with callers is guarded by {@code lock}; the
+ * counters are written by the writer thread only and read through volatile fields.
+ */
+public final class ProcessIO {
+
+    /** Largest single write handed to the pipe, in bytes. */
+    public static final int CHUNK_SIZE = 64 * 1024;
+
+    /** A write that blocks longer than this waited for the pipe to drain. */
+    public static final Duration DRAIN_WAIT_THRESHOLD = Duration.ofMillis(1);
+
+    private static final long DRAIN_WAIT_THRESHOLD_NANOS = DRAIN_WAIT_THRESHOLD.toNanos();
+    private static final int MAX_BATCH_FRAMES = 4096;
+
+    /**
+     * Limits and timeouts of one stdin write path.
+     *
+     * @param maxQueuedFrames frames accepted but not yet written, at most
+     * @param maxQueuedBytes bytes accepted but not yet written, at most
+     * @param backpressure what {@code write} does when the queue is full
+     * @param enqueueTimeout how long {@code write} waits for room under {@link Backpressure#BLOCK}
+     * @param writeTimeout how long one write to the pipe may stay blocked before the worker counts as stalled
+     */
+    public record Settings(int maxQueuedFrames, long maxQueuedBytes, Backpressure backpressure,
+            Duration enqueueTimeout, Duration writeTimeout) {
+
+        public Settings {
+            if (maxQueuedFrames < 1) {
+                throw new IllegalArgumentException("maxQueuedFrames must be at least 1, was " + maxQueuedFrames);
+            }
+            if (maxQueuedBytes < 1) {
+                throw new IllegalArgumentException("maxQueuedBytes must be at least 1, was " + maxQueuedBytes);
+            }
+            Objects.requireNonNull(backpressure, "backpressure");
+            if (enqueueTimeout.isNegative()) {
+                throw new IllegalArgumentException("enqueueTimeout must not be negative, was " + enqueueTimeout);
+            }
+            if (writeTimeout.isNegative() || writeTimeout.isZero()) {
+                throw new IllegalArgumentException("writeTimeout must be positive, was " + writeTimeout);
+            }
+        }
+
+        /** The defaults: 1024 frames, 64 MiB, block for up to 5 s, write timeout 10 s. */
+        public static Settings defaults() {
+            return new Settings(1024, 64L << 20, Backpressure.BLOCK, Duration.ofSeconds(5), Duration.ofSeconds(10));
+        }
+    }
+
+    /** Told about the faults of the pipe; called at most once each, from a processio thread. */
+    public interface Owner {
+
+        /** A write has been blocked for {@code blockedFor}, longer than the write timeout. Kill the worker. */
+        void stdinStalled(ProcessIO io, Duration blockedFor);
+
+        /** The pipe broke (EPIPE or another I/O error) without being killed for a stall. */
+        void stdinBroken(ProcessIO io, BrokenPipeException cause);
+    }
+
+    /** Counters and queue depth at one moment. */
+    public record Stats(int queuedFrames, long queuedBytes, long framesWritten, long bytesWritten,
+            long drainWaits, Duration drainTime, long epipeCount) {
+    }
+
+    private enum State {
+        /** Accepting frames. */
+        OPEN,
+        /** {@link #close()}: writing what is queued, then closing the pipe. */
+        CLOSING,
+        /** A write failed; every frame has failed. */
+        FAILED,
+        /** {@link #destroy()}: every frame not yet written has failed. */
+        DISPOSED
+    }
+
+    /** A queued frame; it is its own completion future. */
+    private static final class Frame extends CompletableFuture<Void> {
+        final byte[] bytes;
+
+        Frame(byte[] bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    private final String pool;
+    private final String workerLabel;
+    private final OutputStream stdin;
+    private final Settings settings;
+    private final Owner owner;
+    private final long writeTimeoutNanos;
+    private final Thread writer;
+    private volatile ScheduledFuture<?> watchdog;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a frame is queued or the state changes; the writer waits on it. */
+    private final Condition queued = lock.newCondition();
+    /** Signalled when room is freed or the state changes; blocked producers wait on it. */
+    private final Condition room = lock.newCondition();
+
+    // Guarded by lock.
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    /** Frames taken by the writer. Structurally changed only by the writer, under lock. */
+    private final ArrayList<Frame> batch = new ArrayList<>();
+    /** Frames batch[0, batchDone) are complete. */
+    private int batchDone;
+    /** Frames batch[0, batchTouched) may have had bytes handed to the pipe. */
+    private int batchTouched;
+    private State state = State.OPEN;
+    /** The error that failed the pipe, once FAILED. */
+    private IOException pipeError;
+
+    // Written under lock, read without it.
+    private volatile int queuedFrames;
+    private volatile long queuedBytes;
+
+    // Written by the writer thread only.
+    private volatile long framesWritten;
+    private volatile long bytesWritten;
+    private volatile long drainWaits;
+    private volatile long drainNanos;
+    private volatile long epipeCount;
+    private volatile long writeStartedAt;
+    private volatile boolean writing;
+
+    // Written by the watchdog only.
+    private volatile boolean stallReported;
+
+    private ProcessIO(String pool, int slot, String workerLabel, OutputStream stdin, Settings settings, Owner owner) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.workerLabel = Objects.requireNonNull(workerLabel, "workerLabel");
+        this.stdin = Objects.requireNonNull(stdin, "stdin");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.writeTimeoutNanos = settings.writeTimeout().toNanos();
+        this.writer = new Thread(this::runWriter, "processio-" + pool + "-w" + slot + "-stdin");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * Wraps {@code stdin} and starts its writer thread.
+     *
+     * @param pool the pool name, used in thread names and messages
+     * @param slot the worker's slot number, used in the thread name
+     * @param workerLabel how messages name the worker, for example {@code worker 2 (pid 4242)}
+     * @param stdin the worker's stdin; from now on only the writer thread uses it
+     * @param scheduler runs the write-timeout check; it must outlive this object
+     */
+    public static ProcessIO start(String pool, int slot, String workerLabel, OutputStream stdin, Settings settings,
+            Owner owner, ScheduledExecutorService scheduler) {
+        ProcessIO io = new ProcessIO(pool, slot, workerLabel, stdin, settings, owner);
+        io.writer.start();
+        long period = Math.max(5, Math.min(1000, settings.writeTimeout().toMillis() / 4));
+        io.watchdog = scheduler.scheduleWithFixedDelay(io::checkStall, period, period, TimeUnit.MILLISECONDS);
+        return io;
+    }
+
+    /**
+     * Queues one frame. The returned future completes when the whole frame has been handed to the
+     * pipe. It fails with {@link BridgeRejectedException} when the queue is full (after waiting,
+     * under {@link Backpressure#BLOCK}), and with a {@link StdinWriteException} when the frame
+     * cannot be written. This method never throws for those reasons.
+     */
+    public CompletableFuture<Void> write(byte[] frame) {
+        Frame f = new Frame(frame);
+        int length = frame.length;
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                f.completeExceptionally(closedFailure());
+                return f;
+            }
+            if (!hasRoom(length)) {
+                if (settings.backpressure() == Backpressure.FAIL) {
+                    f.completeExceptionally(queueFull(length));
+                    return f;
+                }
+                long nanos = settings.enqueueTimeout().toNanos();
+                while (!hasRoom(length) && state == State.OPEN) {
+                    if (nanos <= 0) {
+                        f.completeExceptionally(queueFull(length));
+                        return f;
+                    }
+                    nanos = room.awaitNanos(nanos);
+                }
+                if (state != State.OPEN) {
+                    f.completeExceptionally(closedFailure());
+                    return f;
+                }
+            }
+            queue.addLast(f);
+            queuedFrames = queuedFrames + 1;
+            queuedBytes = queuedBytes + length;
+            queued.signal();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.completeExceptionally(new BridgeRejectedException(pool,
+                    "interrupted while waiting for room in the stdin queue of " + workerLabel));
+        } finally {
+            lock.unlock();
+        }
+        return f;
+    }
+
+    /**
+     * Stops accepting frames, lets the writer write what is queued, then closes stdin so that the
+     * worker reads end of file. Returns at once. Idempotent.
+     */
+    public void close() {
+        lock.lock();
+        try {
+            if (state == State.OPEN) {
+                state = State.CLOSING;
+                queued.signal();
+                room.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Fails every frame not yet written with {@link StdinDisposedException} and makes the writer
+     * close stdin and stop. Returns at once; idempotent and safe from any thread.
+     *
+     * <p>A writer blocked in a write to a worker that does not read stays blocked until the worker
+     * reads or dies: no Java API can interrupt that write. The owner kills such a worker; the write
+     * then fails and the thread ends. {@link #awaitStopped(Duration)} waits for that.
+     */
+    public void destroy() {
+        List<Frame> reached;
+        List<Frame> unreached;
+        lock.lock();
+        try {
+            if (state == State.FAILED || state == State.DISPOSED) {
+                return;
+            }
+            state = State.DISPOSED;
+            reached = new ArrayList<>(batch.subList(batchDone, batchTouched));
+            unreached = takeUntouchedLocked();
+        } finally {
+            lock.unlock();
+        }
+        cancelWatchdog();
+        String message = "stdin of " + workerLabel + " was disposed of before the frame was written";
+        failAll(reached, new StdinDisposedException(pool, message, true));
+        failAll(unreached, new StdinDisposedException(pool, message, false));
+    }
+
+    /** Waits for the writer thread to end. Returns whether it has ended. */
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        writer.join(Math.max(1, timeout.toMillis()));
+        return !writer.isAlive();
+    }
+
+    /** Whether the writer thread has ended. */
+    public boolean isStopped() {
+        return !writer.isAlive();
+    }
+
+    /** Whether this path still accepts frames. */
+    public boolean isOpen() {
+        lock.lock();
+        try {
+            return state == State.OPEN;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public Stats stats() {
+        return new Stats(queuedFrames, queuedBytes, framesWritten, bytesWritten, drainWaits,
+                Duration.ofNanos(drainNanos), epipeCount);
+    }
+
+    public int queuedFrames() {
+        return queuedFrames;
+    }
+
+    public long queuedBytes() {
+        return queuedBytes;
+    }
+
+    public long drainWaits() {
+        return drainWaits;
+    }
+
+    public long drainNanos() {
+        return drainNanos;
+    }
+
+    public long epipeCount() {
+        return epipeCount;
+    }
+
+    public long framesWritten() {
+        return framesWritten;
+    }
+
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    // ---- writer thread ---------------------------------------------------------------------
+
+    private void runWriter() {
+        byte[] buffer = new byte[CHUNK_SIZE];
+        try {
+            while (takeBatch()) {
+                if (!writeBatch(buffer)) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            destroy();
+        } finally {
+            cancelWatchdog();
+            try {
+                stdin.close();
+            } catch (IOException ignored) {
+                // The worker is gone or going; there is nothing left to flush.
+            }
+        }
+    }
+
+    /** Moves queued frames into the batch; waits for one. Returns false when the writer should stop. */
+    private boolean takeBatch() throws InterruptedException {
+        lock.lock();
+        try {
+            batch.clear();
+            batchDone = 0;
+            batchTouched = 0;
+            while (queue.isEmpty() && state == State.OPEN) {
+                queued.await();
+            }
+            if (queue.isEmpty() || state == State.FAILED || state == State.DISPOSED) {
+                return false;
+            }
+            long bytes = 0;
+            while (!queue.isEmpty() && batch.size() < MAX_BATCH_FRAMES && bytes < 4L * CHUNK_SIZE) {
+                Frame f = queue.pollFirst();
+                batch.add(f);
+                bytes += f.bytes.length;
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the batch, coalescing small frames into {@code buffer} and writing large ones in
+     * pipe-sized slices. Only the writer reads {@code batch} without the lock: nobody else changes
+     * it structurally.
+     */
+    private boolean writeBatch(byte[] buffer) {
+        int count = batch.size();
+        int fill = 0;
+        for (int i = 0; i < count; i++) {
+            byte[] bytes = batch.get(i).bytes;
+            if (bytes.length >= CHUNK_SIZE) {
+                if (fill > 0) {
+                    if (!writeToPipe(buffer, 0, fill, i)) {
+                        return false;
+                    }
+                    completeUpTo(i);
+                    fill = 0;
+                }
+                for (int off = 0; off < bytes.length; off += CHUNK_SIZE) {
+                    if (!writeToPipe(bytes, off, Math.min(CHUNK_SIZE, bytes.length - off), i + 1)) {
+                        return false;
+                    }
+                }
+                completeUpTo(i + 1);
+            } else {
+                if (fill + bytes.length > CHUNK_SIZE) {
+                    if (!writeToPipe(buffer, 0, fill, i)) {
+                        return false;
+                    }
+                    completeUpTo(i);
+                    fill = 0;
+                }
+                System.arraycopy(bytes, 0, buffer, fill, bytes.length);
+                fill += bytes.length;
+            }
+        }
+        if (fill > 0) {
+            if (!writeToPipe(buffer, 0, fill, count)) {
+                return false;
+            }
+            completeUpTo(count);
+        }
+        return true;
+    }
+
+    /**
+     * One write to the pipe, carrying bytes of frames up to {@code batch[touchedEnd - 1]}. Marks
+     * those frames as touched first, under the lock, so that {@link #destroy()} never reports a
+     * frame as unwritten once its bytes may be on their way.
+     */
+    private boolean writeToPipe(byte[] bytes, int off, int len, int touchedEnd) {
+        lock.lock();
+        try {
+            if (state == State.FAILED || state == State.DISPOSED) {
+                return false;
+            }
+            batchTouched = touchedEnd;
+        } finally {
+            lock.unlock();
+        }
+        long start = System.nanoTime();
+        writeStartedAt = start;
+        writing = true;
+        try {
+            stdin.write(bytes, off, len);
+            stdin.flush();
+        } catch (IOException e) {
+            writing = false;
+            writeFailed(e);
+            return false;
+        }
+        writing = false;
+        long took = System.nanoTime() - start;
+        bytesWritten = bytesWritten + len;
+        if (took >= DRAIN_WAIT_THRESHOLD_NANOS) {
+            drainWaits = drainWaits + 1;
+            drainNanos = drainNanos + took;
+        }
+        return true;
+    }
+
+    /** Frames batch[batchDone, end) have been written whole: complete them and free their room. */
+    private void completeUpTo(int end) {
+        List<Frame> done;
+        lock.lock();
+        try {
+            done = batch.subList(batchDone, end);
+            if (state != State.FAILED && state != State.DISPOSED) {
+                long bytes = 0;
+                for (Frame f : done) {
+                    bytes += f.bytes.length;
+                }
+                queuedFrames = queuedFrames - done.size();
+                queuedBytes = queuedBytes - bytes;
+                room.signalAll();
+            }
+            batchDone = end;
+        } finally {
+            lock.unlock();
+        }
+        framesWritten = framesWritten + done.size();
+        for (Frame f : done) {
+            f.complete(null);
+        }
+    }
+
+    private void writeFailed(IOException error) {
+        boolean stalled = stallReported;
+        List<Frame> reached;
+        List<Frame> unreached;
+        lock.lock();
+        try {
+            if (state == State.DISPOSED) {
+                return;
+            }
+            state = State.FAILED;
+            pipeError = error;
+            reached = new ArrayList<>(batch.subList(batchDone, batchTouched));
+            unreached = takeUntouchedLocked();
+        } finally {
+            lock.unlock();
+        }
+        if (stalled) {
+            String message = "stdin of " + workerLabel + " stalled: a write stayed blocked longer than the write timeout ("
+                    + settings.writeTimeout().toMillis() + " ms, processio.io.write-timeout), so the worker was stopped";
+            failAll(reached, new StdinStalledException(pool, message, true, error));
+            failAll(unreached, new StdinStalledException(pool, message, false, error));
+            return;
+        }
+        epipeCount = epipeCount + 1;
+        String message = "stdin of " + workerLabel + " is broken (" + error.getMessage()
+                + "): the worker closed its stdin or exited";
+        BrokenPipeException first = new BrokenPipeException(pool, message, true, error);
+        failAll(reached, first);
+        failAll(unreached, new BrokenPipeException(pool, message, false, error));
+        owner.stdinBroken(this, first);
+    }
+
+    /** Removes every frame that no write has touched, resets the depth and wakes producers. */
+    private List<Frame> takeUntouchedLocked() {
+        List<Frame> frames = new ArrayList<>(batch.subList(batchTouched, batch.size()));
+        frames.addAll(queue);
+        queue.clear();
+        queuedFrames = 0;
+        queuedBytes = 0;
+        queued.signal();
+        room.signalAll();
+        return frames;
+    }
+
+    private static void failAll(List<Frame> frames, StdinWriteException cause) {
+        for (Frame f : frames) {
+            f.completeExceptionally(cause);
+        }
+    }
+
+    // ---- watchdog ----------------------------------------------------------------------------
+
+    private void checkStall() {
+        if (!writing || stallReported) {
+            return;
+        }
+        long blocked = System.nanoTime() - writeStartedAt;
+        if (blocked >= writeTimeoutNanos && writing) {
+            stallReported = true;
+            owner.stdinStalled(this, Duration.ofNanos(blocked));
+        }
+    }
+
+    private void cancelWatchdog() {
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) {
+            w.cancel(false);
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private boolean hasRoom(int length) {
+        int frames = queuedFrames;
+        return frames == 0 || (frames < settings.maxQueuedFrames() && queuedBytes + length <= settings.maxQueuedBytes());
+    }
+
+    private BridgeRejectedException queueFull(int length) {
+        String wait = settings.backpressure() == Backpressure.BLOCK
+                ? " after waiting " + settings.enqueueTimeout().toMillis() + " ms (processio.io.enqueue-timeout)"
+                : " (processio.io.backpressure=fail)";
+        return new BridgeRejectedException(pool, "stdin queue of " + workerLabel + " is full" + wait + ": "
+                + queuedFrames + " frames and " + queuedBytes + " bytes queued, limits "
+                + settings.maxQueuedFrames() + " frames (processio.io.write-queue-frames) and "
+                + settings.maxQueuedBytes() + " bytes (processio.io.write-queue-bytes); a frame of " + length
+                + " bytes did not fit. The worker is not keeping up with its input.");
+    }
+
+    private StdinWriteException closedFailure() {
+        return switch (state) {
+            case CLOSING, DISPOSED -> new StdinDisposedException(pool,
+                    "stdin of " + workerLabel + " is closed to new frames", false);
+            case FAILED -> stallReported
+                    ? new StdinStalledException(pool, "stdin of " + workerLabel + " stalled earlier", false, pipeError)
+                    : new BrokenPipeException(pool, "stdin of " + workerLabel + " is broken (" + pipeError.getMessage()
+                            + "): the worker closed its stdin or exited", false, pipeError);
+            case OPEN -> throw new IllegalStateException("open");
+        };
+    }
+}

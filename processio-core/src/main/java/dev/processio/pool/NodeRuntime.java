@@ -1,0 +1,92 @@
+package dev.processio.pool;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The bundled Node.js worker runtime ({@code processio-worker.mjs}), copied out of the jar into a
+ * private temporary directory so that {@code node} can run it. {@link #close()} deletes the copy.
+ *
+ * <p>Thread-safe after construction.
+ */
+public final class NodeRuntime implements AutoCloseable {
+
+    /** Classpath location of the runtime script. */
+    public static final String RESOURCE = "/dev/processio/runtime/node/processio-worker.mjs";
+
+    private final Path directory;
+    private final Path script;
+
+    private NodeRuntime(Path directory, Path script) {
+        this.directory = directory;
+        this.script = script;
+    }
+
+    /** Copies the runtime into a new directory under the system temp directory, readable by this user only. */
+    public static NodeRuntime extract() {
+        Path directory = null;
+        try {
+            directory = createPrivateDirectory();
+            Path script = directory.resolve("processio-worker.mjs");
+            try (InputStream in = NodeRuntime.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException("the Node worker runtime " + RESOURCE
+                            + " is missing from the classpath; is processio-core packaged whole?");
+                }
+                Files.copy(in, script);
+            }
+            return new NodeRuntime(directory, script);
+        } catch (IOException e) {
+            deleteQuietly(directory);
+            throw new UncheckedIOException("cannot copy the Node worker runtime to a temporary directory", e);
+        }
+    }
+
+    private static Path createPrivateDirectory() throws IOException {
+        try {
+            return Files.createTempDirectory("processio-node-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException notPosix) {
+            return Files.createTempDirectory("processio-node-");
+        }
+    }
+
+    /** The runtime script. */
+    public Path script() {
+        return script;
+    }
+
+    /** {@code node [nodeOptions...] <runtime> <module>}, with the module as an absolute path. */
+    public List<String> command(String nodeExecutable, List<String> nodeOptions, Path module) {
+        List<String> command = new ArrayList<>(nodeOptions.size() + 3);
+        command.add(nodeExecutable);
+        command.addAll(nodeOptions);
+        command.add(script.toString());
+        command.add(module.toAbsolutePath().toString());
+        return command;
+    }
+
+    /** Deletes the copied runtime and its directory. Idempotent. */
+    @Override
+    public void close() {
+        deleteQuietly(script);
+        deleteQuietly(directory);
+    }
+
+    private static void deleteQuietly(Path path) {
+        if (path == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // A leftover file in the temp directory is harmless; there is nobody to tell.
+        }
+    }
+}

@@ -1,0 +1,592 @@
+package dev.processio.pool;
+
+import dev.processio.BridgeProtocolException;
+import dev.processio.BridgeStartupException;
+import dev.processio.BridgeStartupException.Reason;
+import dev.processio.WorkerLostException;
+import dev.processio.io.BrokenPipeException;
+import dev.processio.io.LineReader;
+import dev.processio.io.ProcessIO;
+import dev.processio.io.StderrLog;
+import dev.processio.io.StdinWriteException;
+import dev.processio.protocol.JsonRpc;
+import dev.processio.protocol.MalformedFrameException;
+import dev.processio.protocol.RpcCodec;
+import dev.processio.protocol.RpcMessage;
+import dev.processio.protocol.RpcNotification;
+import dev.processio.protocol.RpcReply;
+import dev.processio.protocol.StrayLine;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * One worker process and the three threads that talk to it: the stdin writer ({@link ProcessIO}),
+ * the stdout reader that correlates replies by id, and the stderr reader ({@link StderrLog}).
+ *
+ * <h2>Life</h2>
+ * {@link #start} launches the process and completes when it sends {@code processio/ready}; nothing
+ * is written to it before. When the worker breaks (stdin stalled or broken, a corrupt frame, stdout
+ * closed) it kills its process and reports a {@link WorkerFault}. When the process has ended, and
+ * its stdout and stderr have been read to the end (or {@value #EXIT_DRAIN_MILLIS} ms have passed,
+ * in case a grandchild holds them open), every call it still holds fails and the listener hears
+ * {@link Listener#exited} once.
+ *
+ * <h2>How a call fails</h2>
+ * <ul>
+ *   <li>{@link StdinWriteException} with {@code reachedWorker() == false}: no byte of the request was
+ *       written; the caller may send it to another worker.</li>
+ *   <li>{@link WorkerLostException}: the request was (or may have been) written and the worker
+ *       died or broke before replying.</li>
+ * </ul>
+ *
+ * <p>Thread-safe. Calls are held in a concurrent map; the one who removes an id from it completes
+ * the call, so every call completes exactly once.
+ */
+final class Worker implements ProcessIO.Owner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+    /** How long to wait after exit for stdout and stderr to reach end of file. */
+    static final long EXIT_DRAIN_MILLIS = 500;
+
+    /** Told what happens to a worker; called from processio threads, at most once each. */
+    interface Listener {
+
+        /** The worker broke and has been killed; {@link #exited} follows. */
+        void faulted(Worker worker, WorkerFault fault);
+
+        /** The process ended and every call it held has failed. */
+        void exited(Worker worker, ExitStatus status);
+
+        /** A reply arrived for an id that is not waiting (timed out, or never sent). */
+        default void lateReply(Worker worker, long id) {
+        }
+
+        /** A stray line, or a corrupt frame ({@code kind} {@code stray}, {@code invalid_json}, ...). */
+        default void protocolError(Worker worker, String kind) {
+        }
+    }
+
+    private final WorkerSettings settings;
+    private final int slot;
+    private final Listener listener;
+    private final ScheduledExecutorService scheduler;
+    private final RpcCodec codec;
+
+    private Process process;
+    private long pid;
+    private String label;
+    private ProcessIO stdin;
+    private StderrLog stderr;
+    private long startedAtNanos;
+
+    private final CompletableFuture<Worker> ready = new CompletableFuture<>();
+    private final Map<Long, Call> inFlight = new ConcurrentHashMap<>();
+    private final AtomicBoolean faulted = new AtomicBoolean();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile WorkerFault fault;
+    private volatile ExitStatus exitStatus;
+    private volatile boolean stdoutEnded;
+    private volatile boolean killedByUs;
+    private volatile JsonNode readyParams;
+
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicLong lateReplies = new AtomicLong();
+    private final AtomicLong strayLines = new AtomicLong();
+    private final AtomicLong protocolErrors = new AtomicLong();
+
+    private Worker(WorkerSettings settings, int slot, Listener listener, ScheduledExecutorService scheduler) {
+        this.settings = settings;
+        this.slot = slot;
+        this.listener = listener;
+        this.scheduler = scheduler;
+        this.codec = settings.codec();
+    }
+
+    /**
+     * Launches a worker. The future completes with the worker once it is ready, or fails with a
+     * {@link BridgeStartupException}; by then a worker that failed has been killed.
+     *
+     * @throws BridgeStartupException at once when the command cannot be run at all
+     */
+    static CompletableFuture<Worker> start(WorkerSettings settings, int slot, Listener listener,
+            ScheduledExecutorService scheduler) {
+        Worker worker = new Worker(settings, slot, listener, scheduler);
+        worker.launch();
+        return worker.ready;
+    }
+
+    private void launch() {
+        ProcessBuilder builder = new ProcessBuilder(settings.command());
+        if (settings.workingDirectory() != null) {
+            builder.directory(settings.workingDirectory().toFile());
+        }
+        Map<String, String> env = builder.environment();
+        if (!settings.inheritEnvironment()) {
+            env.clear();
+        }
+        env.putAll(settings.environment());
+        env.put(JsonRpc.MAX_FRAME_SIZE_ENV, Integer.toString(settings.maxFrameSize()));
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw launchFailure(e);
+        }
+        pid = process.pid();
+        startedAtNanos = System.nanoTime();
+        label = "worker " + slot + " (pid " + pid + ")";
+        String threadPrefix = "processio-" + settings.pool() + "-w" + slot;
+        stderr = new StderrLog(settings.pool(), slot, pid, this::streamEnded);
+        new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, stderr)
+                .start(threadPrefix + "-stderr");
+        new LineReader(process.getInputStream(), settings.maxFrameSize() - 1, false, new StdoutSink())
+                .start(threadPrefix + "-stdout");
+        stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
+        process.onExit().whenComplete((p, e) -> processExited());
+        ScheduledFuture<?> timeout = scheduler.schedule(this::readyTimedOut, settings.startupTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        ready.whenComplete((w, e) -> timeout.cancel(false));
+    }
+
+    private BridgeStartupException launchFailure(IOException e) {
+        String program = settings.command().get(0);
+        String text = String.valueOf(e.getMessage());
+        if (text.contains("error=2,")) {
+            return new BridgeStartupException(settings.pool(), Reason.COMMAND_NOT_FOUND,
+                    "cannot start worker: program '" + program + "' was not found. Install it or set its full path"
+                            + " (processio.node.executable, or processio.worker.command).",
+                    null, "", e);
+        }
+        if (text.contains("error=13,")) {
+            return new BridgeStartupException(settings.pool(), Reason.NOT_EXECUTABLE,
+                    "cannot start worker: program '" + program + "' is not executable (permission denied)."
+                            + " Fix its permissions or point processio.node.executable / processio.worker.command"
+                            + " at an executable.",
+                    null, "", e);
+        }
+        return new BridgeStartupException(settings.pool(), Reason.NOT_EXECUTABLE,
+                "cannot start worker " + settings.command() + ": " + text, null, "", e);
+    }
+
+    // ---- calls -------------------------------------------------------------------------------
+
+    /**
+     * Sends one request frame; see the class comment for how the returned future fails. Never
+     * throws for the worker's faults.
+     *
+     * @param id the request's id, as encoded in {@code frame}
+     * @param frame the whole request line, newline included
+     * @throws BridgeProtocolException when the frame is larger than the frame size limit; nothing is written
+     */
+    CompletableFuture<RpcReply> send(long id, byte[] frame) {
+        checkFrameSize(frame);
+        Call call = new Call();
+        inFlight.put(id, call);
+        // Once the process is gone, ProcessIO fails the write as unsent, so this call is never lost silently.
+        CompletableFuture<Void> write = stdin.write(frame);
+        call.write = write;
+        write.whenComplete((ok, error) -> {
+            if (error != null) {
+                if (inFlight.remove(id, call)) {
+                    call.completeExceptionally(writeFailure((StdinWriteException) error));
+                }
+            } else if (finished.get() && inFlight.remove(id, call)) {
+                // Written, but the process ended before finish() could see it as written.
+                call.completeExceptionally(lost(true, null));
+            }
+        });
+        return call;
+    }
+
+    /** A call held by this worker; {@code write} is its frame's write, once handed to ProcessIO. */
+    private static final class Call extends CompletableFuture<RpcReply> {
+        volatile CompletableFuture<Void> write;
+
+        boolean written() {
+            CompletableFuture<Void> w = write;
+            return w != null && w.isDone() && !w.isCompletedExceptionally();
+        }
+    }
+
+    /** Sends a notification; a failure to write it is ignored, as the worker's fault is reported anyway. */
+    void notify(String method, Object params) {
+        byte[] frame = codec.notification(method, params);
+        checkFrameSize(frame);
+        stdin.write(frame);
+    }
+
+    /**
+     * Gives up on a call: it is removed, so a late reply is counted and dropped, and the worker is
+     * told with {@code processio/cancel}. Returns whether the call was still held here.
+     */
+    boolean cancel(long id) {
+        if (inFlight.remove(id) == null) {
+            return false;
+        }
+        if (isAlive()) {
+            notify(JsonRpc.CANCEL, Map.of("id", id));
+        }
+        return true;
+    }
+
+    /** Removes a call without telling the worker, for callers that complete it themselves. */
+    boolean forget(long id) {
+        return inFlight.remove(id) != null;
+    }
+
+    private void checkFrameSize(byte[] frame) {
+        if (frame.length > settings.maxFrameSize()) {
+            throw new BridgeProtocolException(settings.pool(), "request of " + frame.length
+                    + " bytes is larger than the frame size limit of " + settings.maxFrameSize()
+                    + " bytes (processio.io.max-frame-size); nothing was sent");
+        }
+    }
+
+    private RuntimeException writeFailure(StdinWriteException error) {
+        if (!error.reachedWorker()) {
+            return error;
+        }
+        return lost(true, error);
+    }
+
+    private WorkerLostException lost(boolean written, Throwable cause) {
+        ExitStatus status = exitStatus;
+        WorkerFault f = fault;
+        StringBuilder message = new StringBuilder(label).append(" was lost while it held the call");
+        if (f != null) {
+            message.append(": ").append(f.message());
+        }
+        if (status != null) {
+            message.append(f == null ? ": it exited with " : "; it exited with ").append(status.describe());
+            if (killedByUs) {
+                message.append(" (killed by processio)");
+            }
+        }
+        message.append(written ? ". The request had been written to it." : ". The request had not been written.");
+        String tail = stderr.tail();
+        if (!tail.isEmpty()) {
+            message.append(" Last stderr lines:\n").append(tail);
+        }
+        return new WorkerLostException(settings.pool(), message.toString(), pid,
+                status == null ? null : status.exitCode(), status == null ? null : status.signal(), tail, written,
+                cause);
+    }
+
+    // ---- stop --------------------------------------------------------------------------------
+
+    /** Kills the process (SIGKILL) and its descendants. Idempotent. */
+    void kill() {
+        killedByUs = true;
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    /** Asks the process to terminate (SIGTERM). */
+    void terminate() {
+        killedByUs = true;
+        process.destroy();
+    }
+
+    /** Closes stdin after what is queued has been written: the worker finishes its calls and exits. */
+    void closeStdin() {
+        stdin.close();
+    }
+
+    // ---- ProcessIO.Owner ---------------------------------------------------------------------
+
+    @Override
+    public void stdinStalled(ProcessIO io, Duration blockedFor) {
+        fault(WorkerFault.Kind.STALLED, "it stopped reading its stdin (a write was blocked for "
+                + blockedFor.toMillis() + " ms, longer than processio.io.write-timeout = "
+                + settings.io().writeTimeout().toMillis() + " ms)", null);
+    }
+
+    @Override
+    public void stdinBroken(ProcessIO io, BrokenPipeException cause) {
+        fault(WorkerFault.Kind.BROKEN_PIPE, "its stdin is broken (EPIPE): it closed its stdin or exited", cause);
+    }
+
+    private void fault(WorkerFault.Kind kind, String message, Throwable cause) {
+        if (!faulted.compareAndSet(false, true)) {
+            return;
+        }
+        WorkerFault f = new WorkerFault(kind, message, cause);
+        fault = f;
+        if (exitStatus == null) {
+            LOG.warn("[{}] {} is being replaced: {}", settings.pool(), label, message);
+        }
+        kill();
+        if (!ready.isDone()) {
+            ready.completeExceptionally(new BridgeStartupException(settings.pool(), Reason.PROTOCOL_MISMATCH,
+                    label + " broke before it was ready: " + message, null, stderr.tail(), cause));
+        }
+        listener.faulted(this, f);
+    }
+
+    // ---- stdout ------------------------------------------------------------------------------
+
+    private final class StdoutSink implements LineReader.Sink {
+
+        @Override
+        public void line(byte[] bytes, int offset, int length) {
+            try {
+                handle(bytes, offset, length);
+            } catch (RuntimeException e) {
+                // Never let one frame end the reader thread: the worker would hang unread.
+                LOG.error("[{}] {}: failed to handle a stdout frame", settings.pool(), label, e);
+                fault(WorkerFault.Kind.PROTOCOL, "a stdout frame could not be handled: " + e, e);
+            }
+        }
+
+        private void handle(byte[] bytes, int offset, int length) {
+            RpcMessage message;
+            try {
+                message = codec.decode(bytes, offset, length);
+            } catch (MalformedFrameException e) {
+                protocolErrors.incrementAndGet();
+                listener.protocolError(Worker.this, e.kind());
+                fault(WorkerFault.Kind.PROTOCOL, "it wrote a corrupt frame on stdout (" + e.getMessage() + "): "
+                        + RpcCodec.excerpt(bytes, offset, length, 200), e);
+                return;
+            }
+            if (message instanceof RpcReply reply) {
+                Call call = inFlight.remove(reply.id());
+                if (call == null) {
+                    lateReplies.incrementAndGet();
+                    listener.lateReply(Worker.this, reply.id());
+                } else {
+                    served.incrementAndGet();
+                    call.complete(reply);
+                }
+            } else if (message instanceof RpcNotification notification) {
+                notification(notification);
+            } else if (message instanceof StrayLine stray) {
+                strayLines.incrementAndGet();
+                listener.protocolError(Worker.this, "stray");
+                LOG.warn("[{}] {} wrote a line that is not a protocol message on stdout (ignored): {}",
+                        settings.pool(), label, RpcCodec.excerpt(bytes, offset, length, 200));
+            }
+        }
+
+        @Override
+        public void tooLong(byte[] bytes, int offset, int length) {
+            protocolErrors.incrementAndGet();
+            listener.protocolError(Worker.this, "oversized");
+            fault(WorkerFault.Kind.PROTOCOL, "it wrote a stdout line longer than the frame size limit of "
+                    + settings.maxFrameSize() + " bytes (processio.io.max-frame-size), beginning "
+                    + RpcCodec.excerpt(bytes, offset, length, 120), null);
+        }
+
+        @Override
+        public void end(IOException error) {
+            stdoutEnded = true;
+            // At a normal exit stdout ends a moment before the process can be reaped: look again later.
+            later(() -> {
+                if (exitStatus == null && process.isAlive()) {
+                    fault(WorkerFault.Kind.STDOUT_CLOSED, "it closed its stdout", error);
+                }
+            }, EXIT_DRAIN_MILLIS);
+            streamEnded();
+        }
+    }
+
+    private void notification(RpcNotification notification) {
+        if (!JsonRpc.READY.equals(notification.method())) {
+            LOG.debug("[{}] {} sent notification {} (ignored)", settings.pool(), label, notification.method());
+            return;
+        }
+        JsonNode params = notification.params();
+        JsonNode protocol = params == null ? null : params.get("protocol");
+        if (protocol == null || !protocol.isIntegralNumber() || protocol.intValue() != JsonRpc.PROTOCOL_VERSION) {
+            BridgeStartupException e = new BridgeStartupException(settings.pool(), Reason.PROTOCOL_MISMATCH,
+                    label + " speaks wire protocol " + protocol + ", but this processio speaks protocol "
+                            + JsonRpc.PROTOCOL_VERSION + ". Use the worker runtime that comes with this processio"
+                            + " version.",
+                    null, stderr.tail(), null);
+            if (ready.completeExceptionally(e)) {
+                kill();
+            }
+            return;
+        }
+        readyParams = params;
+        ready.complete(this);
+    }
+
+    // ---- start-up and exit ------------------------------------------------------------------
+
+    private void readyTimedOut() {
+        if (ready.isDone()) {
+            return;
+        }
+        BridgeStartupException e = new BridgeStartupException(settings.pool(), Reason.READY_TIMEOUT,
+                label + " did not send processio/ready within " + settings.startupTimeout().toMillis()
+                        + " ms (processio.worker.startup-timeout). Is the command a processio worker, and does"
+                        + " its module finish loading in time?" + tailSuffix(),
+                null, stderr.tail(), null);
+        if (ready.completeExceptionally(e)) {
+            kill();
+        }
+    }
+
+    private void processExited() {
+        exitStatus = new ExitStatus(process.exitValue());
+        if (stdoutEnded && stderr.ended()) {
+            finish();
+        } else {
+            later(this::finish, EXIT_DRAIN_MILLIS);
+        }
+    }
+
+    /** Runs a task later on the scheduler; at once if the scheduler has been shut down. */
+    private void later(Runnable task, long millis) {
+        try {
+            scheduler.schedule(task, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shutDown) {
+            task.run();
+        }
+    }
+
+    private void streamEnded() {
+        if (exitStatus != null && stdoutEnded && stderr.ended()) {
+            finish();
+        }
+    }
+
+    /** The process is gone: fail what it held, once. */
+    private void finish() {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        ExitStatus status = exitStatus;
+        if (!ready.isDone()) {
+            ready.completeExceptionally(exitedBeforeReady(status));
+        }
+        // Unwritten frames fail first, as unsent, through their write futures. Calls whose
+        // frame was written are lost; the others belong to their write callback.
+        stdin.destroy();
+        for (Map.Entry<Long, Call> entry : new ArrayList<>(inFlight.entrySet())) {
+            Call call = entry.getValue();
+            if (call.written() && inFlight.remove(entry.getKey(), call)) {
+                call.completeExceptionally(lost(true, null));
+            }
+        }
+        if (fault == null && !killedByUs && ready.isDone() && !ready.isCompletedExceptionally()) {
+            LOG.warn("[{}] {} exited unexpectedly with {}{}", settings.pool(), label, status.describe(), tailSuffix());
+        }
+        listener.exited(this, status);
+    }
+
+    private BridgeStartupException exitedBeforeReady(ExitStatus status) {
+        String tail = stderr.tail();
+        if (settings.nodeRuntime() && Integer.valueOf(3).equals(status.exitCode())) {
+            return new BridgeStartupException(settings.pool(), Reason.MODULE_LOAD_FAILED,
+                    label + " could not load its module (processio.node.module); the worker said:\n" + tail,
+                    status.exitValue(), tail, null);
+        }
+        return new BridgeStartupException(settings.pool(), Reason.EXITED_BEFORE_READY,
+                label + " exited with " + status.describe() + " before it was ready." + tailSuffix(),
+                status.exitValue(), tail, null);
+    }
+
+    private String tailSuffix() {
+        String tail = stderr.tail();
+        return tail.isEmpty() ? " It wrote nothing to stderr." : " Last stderr lines:\n" + tail;
+    }
+
+    // ---- state -------------------------------------------------------------------------------
+
+    int slot() {
+        return slot;
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    String label() {
+        return label;
+    }
+
+    boolean isAlive() {
+        return exitStatus == null && process.isAlive();
+    }
+
+    /** Whether the process has ended and every call it held has failed. */
+    boolean isFinished() {
+        return finished.get();
+    }
+
+    /** The fault that made this worker kill itself, or {@code null}. */
+    WorkerFault fault() {
+        return fault;
+    }
+
+    ExitStatus exitStatus() {
+        return exitStatus;
+    }
+
+    /** The params of the worker's {@code processio/ready}, or {@code null} before it. */
+    JsonNode readyParams() {
+        return readyParams;
+    }
+
+    ProcessIO stdin() {
+        return stdin;
+    }
+
+    String stderrTail() {
+        return stderr.tail();
+    }
+
+    int inFlight() {
+        return inFlight.size();
+    }
+
+    long served() {
+        return served.get();
+    }
+
+    long lateReplies() {
+        return lateReplies.get();
+    }
+
+    long strayLines() {
+        return strayLines.get();
+    }
+
+    long protocolErrors() {
+        return protocolErrors.get();
+    }
+
+    Duration uptime() {
+        return Duration.ofNanos(System.nanoTime() - startedAtNanos);
+    }
+
+    /** Waits until the process has ended and the stdin writer has stopped. */
+    boolean awaitStopped(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!process.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        long left = deadline - System.nanoTime();
+        return stdin.awaitStopped(Duration.ofNanos(Math.max(left, 1_000_000)));
+    }
+
+    @Override
+    public String toString() {
+        return "[" + settings.pool() + "] " + label;
+    }
+}

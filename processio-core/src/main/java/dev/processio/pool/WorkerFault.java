@@ -1,0 +1,23 @@
+package dev.processio.pool;
+
+/** Why a live worker stopped being trusted. The worker kills itself before reporting one. */
+record WorkerFault(Kind kind, String message, Throwable cause) {
+
+    enum Kind {
+        /** A write to stdin stayed blocked past the write timeout. */
+        STALLED("stall"),
+        /** stdin broke: EPIPE or another write error. */
+        BROKEN_PIPE("epipe"),
+        /** A corrupt or oversized frame on stdout. */
+        PROTOCOL("protocol"),
+        /** stdout closed while the process lived on. */
+        STDOUT_CLOSED("protocol");
+
+        /** The restart cause reported to metrics. */
+        final String cause;
+
+        Kind(String cause) {
+            this.cause = cause;
+        }
+    }
+}

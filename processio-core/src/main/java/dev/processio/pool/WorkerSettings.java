@@ -1,0 +1,41 @@
+package dev.processio.pool;
+
+import dev.processio.io.ProcessIO;
+import dev.processio.protocol.RpcCodec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What every worker of a pool is started with.
+ *
+ * @param pool pool name, for thread names and messages
+ * @param command the program and its arguments; never run through a shell
+ * @param workingDirectory working directory, or {@code null} for the JVM's
+ * @param inheritEnvironment whether the worker inherits the JVM's environment
+ * @param environment extra environment variables
+ * @param startupTimeout how long a worker may take to send {@code processio/ready}
+ * @param maxFrameSize frame size limit in bytes, newline included
+ * @param io settings of each worker's stdin write path
+ * @param codec frame codec
+ * @param nodeRuntime whether the command runs the bundled Node runtime, whose exit code 3 means
+ *        that the user module failed to load
+ */
+record WorkerSettings(String pool, List<String> command, Path workingDirectory, boolean inheritEnvironment,
+        Map<String, String> environment, Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io,
+        RpcCodec codec, boolean nodeRuntime) {
+
+    WorkerSettings {
+        Objects.requireNonNull(pool, "pool");
+        command = List.copyOf(command);
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command must not be empty");
+        }
+        environment = Map.copyOf(environment);
+        Objects.requireNonNull(startupTimeout, "startupTimeout");
+        Objects.requireNonNull(io, "io");
+        Objects.requireNonNull(codec, "codec");
+    }
+}

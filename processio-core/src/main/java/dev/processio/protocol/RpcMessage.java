@@ -1,0 +1,5 @@
+package dev.processio.protocol;
+
+/** One line read from a worker's stdout, classified. */
+public sealed interface RpcMessage permits RpcReply, RpcNotification, StrayLine {
+}

@@ -1,0 +1,394 @@
+// processio Node.js worker runtime.
+//
+// Usage: node [node options] processio-worker.mjs <path-of-user-module>
+//
+// Loads the user module, serves its exported functions as JSON-RPC 2.0 methods over
+// stdin/stdout (one message per line), and follows docs/protocol.md (protocol version 1).
+// Only Node built-ins are used, so the file runs as is on Node 18 or later.
+
+import { Console } from 'node:console';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// --- stdout belongs to the protocol ------------------------------------------------------
+// This must happen before the user module is loaded: a module (or a library it uses) that
+// prints while loading would otherwise corrupt the protocol stream. We keep the real write
+// function for protocol lines and send everything else to stderr, which the host logs.
+
+const stdout = process.stdout;
+const stderr = process.stderr;
+const writeProtocol = stdout.write.bind(stdout);
+stdout.write = (chunk, encoding, callback) => stderr.write(chunk, encoding, callback);
+globalThis.console = new Console({ stdout: stderr, stderr });
+
+const PROTOCOL_VERSION = 1;
+const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+const MAX_NESTING = 8;
+const RESERVED_PREFIX = 'processio/';
+
+const EXIT_BAD_USAGE = 2;
+const EXIT_LOAD_FAILED = 3;
+
+const PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
+const METHOD_NOT_FOUND = -32601;
+const INVALID_PARAMS = -32602;
+const INTERNAL_ERROR = -32603;
+const HANDLER_ERROR = -32000;
+
+const maxFrameSize = readMaxFrameSize();
+
+// --- load the user module ----------------------------------------------------------------
+
+if (!process.argv[2]) {
+  stderr.write('usage: node processio-worker.mjs <path-of-module>\n',
+    () => process.exit(EXIT_BAD_USAGE));
+  await new Promise(() => {}); // the write callback above ends the process
+}
+
+const modulePath = resolve(process.argv[2]);
+let userModule;
+try {
+  // import() of a file URL serves ES modules and CommonJS alike.
+  userModule = await import(pathToFileURL(modulePath).href);
+} catch (err) {
+  stderr.write(`processio: failed to load module ${modulePath}\n`);
+  // For a syntax error in an ES module, the error's stack holds neither the file nor the
+  // line: Node keeps "file:line, source line, caret" in a hidden field that it prints only
+  // when the error is uncaught. So we let it be uncaught (Node then prints location and
+  // stack) and turn the exit code into ours. The user module's own handlers must not
+  // swallow it: the module failed, they are of no use now.
+  process.removeAllListeners('uncaughtException');
+  if (process.hasUncaughtExceptionCaptureCallback()) process.setUncaughtExceptionCaptureCallback(null);
+  process.on('exit', () => { process.exitCode = EXIT_LOAD_FAILED; });
+  throw err;
+}
+
+const methods = collectMethods(userModule);
+
+// --- protocol output ---------------------------------------------------------------------
+
+let unflushedWrites = 0; // protocol writes whose data has not yet reached the pipe
+let waitingForDrain = false;
+
+// Writes one whole line. When the pipe to the host is full, stop reading requests until it
+// drains, so a host that does not read replies cannot make us buffer without bound.
+function send(line) {
+  unflushedWrites++;
+  const ok = writeProtocol(line + '\n', () => {
+    unflushedWrites--;
+    exitIfDone();
+  });
+  if (!ok && !waitingForDrain) {
+    waitingForDrain = true;
+    process.stdin.pause();
+    stdout.once('drain', () => {
+      waitingForDrain = false;
+      process.stdin.resume();
+    });
+  }
+}
+
+function fits(line) {
+  return Buffer.byteLength(line) + 1 <= maxFrameSize;
+}
+
+function sendResult(id, value) {
+  let json;
+  try {
+    json = value === undefined ? 'null' : JSON.stringify(value);
+  } catch (err) {
+    return sendError(id, INTERNAL_ERROR, `result of the method could not be encoded as JSON: ${describe(err)}`);
+  }
+  if (json === undefined) {
+    // JSON.stringify gives no text at all for a function or a symbol; a reply without
+    // "result" would be a corrupt frame for the host.
+    return sendError(id, INTERNAL_ERROR, `result of the method could not be encoded as JSON: a ${typeof value} has no JSON form`);
+  }
+  const line = `{"jsonrpc":"2.0","id":${id},"result":${json}}`;
+  if (!fits(line)) {
+    return sendError(id, INTERNAL_ERROR,
+      `result of the method is too large: ${Buffer.byteLength(line) + 1} bytes exceeds the frame limit of ${maxFrameSize} bytes`);
+  }
+  send(line);
+}
+
+function sendError(id, code, message, data) {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  let line = JSON.stringify({ jsonrpc: '2.0', id, error });
+  if (!fits(line)) {
+    // A huge message or stack must not break the frame limit either.
+    line = JSON.stringify({ jsonrpc: '2.0', id, error: {
+      code, message: `${message.slice(0, 1000)}... (error reply truncated: larger than the frame limit)` } });
+  }
+  send(line);
+}
+
+function describe(err) {
+  try {
+    return String(err?.message ?? err);
+  } catch {
+    return 'unprintable error';
+  }
+}
+
+// --- requests ----------------------------------------------------------------------------
+
+class InvalidParamsError extends Error {
+  name = 'InvalidParamsError';
+}
+
+const controllers = new Map(); // request id -> AbortController, for processio/cancel
+let running = 0; // handlers not yet settled, notifications included
+let closing = false; // processio/shutdown or EOF seen: accept no more requests
+
+function handleLine(text) {
+  let msg;
+  try {
+    msg = JSON.parse(text);
+  } catch (err) {
+    return sendError(null, PARSE_ERROR, `Parse error: ${err.message}`);
+  }
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
+    return sendError(null, INVALID_REQUEST, 'Invalid Request: expected a JSON-RPC 2.0 request object (batches are not supported)');
+  }
+  const hasId = Object.hasOwn(msg, 'id');
+  const { id, method, params } = msg;
+  if (hasId && !Number.isSafeInteger(id)) {
+    return sendError(null, INVALID_REQUEST, 'Invalid Request: "id" must be an integer');
+  }
+  if (msg.jsonrpc !== '2.0' || typeof method !== 'string') {
+    return sendError(hasId ? id : null, INVALID_REQUEST, 'Invalid Request: "jsonrpc" must be "2.0" and "method" a string');
+  }
+
+  if (method.startsWith(RESERVED_PREFIX)) return handleReserved(method, params, hasId, id);
+
+  const entry = methods.get(method);
+  if (!entry) {
+    if (hasId) return sendError(id, METHOD_NOT_FOUND, `Method not found: ${method}`);
+    return void stderr.write(`processio: notification for unknown method ${method} ignored\n`);
+  }
+  invoke(entry, method, params, hasId ? id : null);
+}
+
+function handleReserved(method, params, hasId, id) {
+  switch (method) {
+    case 'processio/ping':
+      // Answered right here, from the event loop: that is what the host wants to know.
+      if (hasId) sendResult(id, { pid: process.pid, inFlight: running });
+      return;
+    case 'processio/cancel': {
+      const controller = controllers.get(params?.id);
+      if (controller && !controller.signal.aborted) {
+        const reason = new Error(`request ${params.id} was cancelled by the host`);
+        reason.name = 'CancelledError';
+        controller.abort(reason);
+      }
+      if (hasId) sendResult(id, null);
+      return;
+    }
+    case 'processio/shutdown':
+      if (hasId) sendResult(id, null);
+      shutdown();
+      return;
+    default:
+      if (hasId) sendError(id, METHOD_NOT_FOUND, `Method not found: ${method}`);
+  }
+}
+
+// Calls a handler without waiting for it: async handlers of different requests run
+// concurrently, and each reply goes out as soon as its handler settles.
+function invoke({ fn, owner }, method, params, id) {
+  const controller = new AbortController();
+  if (id !== null) controllers.set(id, controller);
+  running++;
+  const context = {
+    id,
+    method,
+    signal: controller.signal,
+    invalidParams: (message) => new InvalidParamsError(message),
+  };
+  const settle = (failed, value) => {
+    running--;
+    if (id !== null && controllers.get(id) === controller) controllers.delete(id);
+    if (id === null) {
+      // A notification has nobody to answer, but its failure should not vanish silently.
+      if (failed) stderr.write(`processio: notification ${method} failed: ${value?.stack ?? describe(value)}\n`);
+    } else if (!failed) {
+      sendResult(id, value);
+    } else if (value instanceof InvalidParamsError) {
+      sendError(id, INVALID_PARAMS, value.message);
+    } else {
+      sendError(id, HANDLER_ERROR, describe(value), {
+        type: String(value?.name ?? typeof value),
+        stack: typeof value?.stack === 'string' ? value.stack : null,
+      });
+    }
+    exitIfDone();
+  };
+  let outcome;
+  try {
+    outcome = fn.call(owner, params, context);
+  } catch (err) {
+    return settle(true, err);
+  }
+  if (typeof outcome?.then === 'function') {
+    Promise.resolve(outcome).then((value) => settle(false, value), (err) => settle(true, err));
+  } else {
+    settle(false, outcome);
+  }
+}
+
+// --- shutdown ----------------------------------------------------------------------------
+
+function shutdown() {
+  closing = true;
+  exitIfDone();
+}
+
+// Exits once every handler has settled and every reply has been handed to the pipe: stdout
+// is asynchronous on a pipe, and process.exit() would drop whatever is still queued. The
+// same holds for stderr, so the exit waits behind an empty write that queues after the
+// last log line.
+let exiting = false;
+function exitIfDone() {
+  if (exiting || !closing || running > 0 || unflushedWrites > 0) return;
+  exiting = true;
+  stderr.write('', () => process.exit(0));
+}
+
+// --- stdin framing -----------------------------------------------------------------------
+// Bytes are split on '\n' before decoding, so a UTF-8 character cut between two chunks is
+// never decoded in halves. The pieces of a line are kept in an array and joined once, when
+// its newline arrives, so a big frame costs linear time.
+
+let pieces = [];
+let lineBytes = 0;
+let oversized = false; // the current line broke the frame limit; skip it to its newline
+
+function addPiece(piece) {
+  lineBytes += piece.length;
+  if (oversized) return;
+  if (lineBytes + 1 > maxFrameSize) {
+    oversized = true;
+    pieces = [];
+  } else if (piece.length > 0) {
+    pieces.push(piece);
+  }
+}
+
+function endLine() {
+  if (closing) {
+    // Shutting down: later requests are ignored, never half served.
+  } else if (oversized) {
+    sendError(null, INVALID_REQUEST,
+      `Invalid Request: a line of ${lineBytes + 1} bytes exceeds the frame limit of ${maxFrameSize} bytes`);
+  } else if (lineBytes > 0) {
+    const text = (pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, lineBytes)).toString('utf8');
+    if (text.trim() !== '') handleLine(text);
+  }
+  pieces = [];
+  lineBytes = 0;
+  oversized = false;
+}
+
+function onData(chunk) {
+  if (typeof chunk === 'string') chunk = Buffer.from(chunk, 'utf8'); // user code set an encoding
+  let start = 0;
+  while (start < chunk.length) {
+    const newline = chunk.indexOf(10, start);
+    if (newline === -1) {
+      addPiece(chunk.subarray(start));
+      return;
+    }
+    addPiece(chunk.subarray(start, newline));
+    endLine();
+    start = newline + 1;
+  }
+}
+
+function onEnd() {
+  if (lineBytes > 0) stderr.write(`processio: ${lineBytes} bytes after the last newline ignored at end of input\n`);
+  // End of input means the same as processio/shutdown; it is also how a worker whose host
+  // died goes away by itself.
+  shutdown();
+}
+
+// --- start -------------------------------------------------------------------------------
+
+send(JSON.stringify({
+  jsonrpc: '2.0',
+  method: 'processio/ready',
+  params: {
+    protocol: PROTOCOL_VERSION,
+    runtime: `node ${process.versions.node}`,
+    pid: process.pid,
+    methods: [...methods.keys()],
+  },
+}));
+
+process.stdin.on('data', onData);
+process.stdin.on('end', onEnd);
+process.stdin.on('error', (err) => {
+  stderr.write(`processio: cannot read stdin: ${describe(err)}\n`);
+  shutdown();
+});
+
+// --- helpers -----------------------------------------------------------------------------
+
+function readMaxFrameSize() {
+  const raw = process.env.PROCESSIO_MAX_FRAME_SIZE;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_FRAME_SIZE;
+  const value = Number(raw);
+  if (Number.isSafeInteger(value) && value > 0) return value;
+  stderr.write(`processio: ignoring invalid PROCESSIO_MAX_FRAME_SIZE=${raw}, using ${DEFAULT_MAX_FRAME_SIZE}\n`);
+  return DEFAULT_MAX_FRAME_SIZE;
+}
+
+// Every exported function is a method; plain objects nest, giving dotted names
+// ("text.slugify"). For CommonJS, import() puts module.exports on `default`: its properties
+// are served without a "default." prefix, and a function exported as a whole is "default".
+function collectMethods(namespace) {
+  const table = new Map();
+  const refused = new Set();
+  const add = (name, fn, owner) => {
+    if (name.startsWith(RESERVED_PREFIX)) {
+      if (refused.has(name)) return;
+      refused.add(name);
+      stderr.write(`processio: export ${name} not served: names starting with ${RESERVED_PREFIX} are reserved\n`);
+    } else if (!table.has(name)) { // a named export wins over the same name under default
+      table.set(name, { fn, owner });
+    }
+  };
+  const walk = (object, prefix, depth, ancestors, skip = []) => {
+    if (depth > MAX_NESTING || ancestors.has(object)) return;
+    ancestors.add(object);
+    for (const key of Object.keys(object)) {
+      if (skip.includes(key)) continue;
+      let value;
+      try {
+        value = object[key];
+      } catch {
+        continue; // a throwing getter is not a method
+      }
+      if (typeof value === 'function') add(prefix + key, value, object);
+      else if (isPlainObject(value)) walk(value, `${prefix}${key}.`, depth + 1, ancestors);
+    }
+    ancestors.delete(object);
+  };
+
+  // Named exports first. "default" is handled below; newer Node versions also expose a
+  // CommonJS module's exports as "module.exports", which would only repeat "default".
+  walk(namespace, '', 0, new Set(), ['default', 'module.exports']);
+
+  const fallback = namespace.default;
+  if (typeof fallback === 'function') add('default', fallback, namespace);
+  if (typeof fallback === 'function' || isPlainObject(fallback)) walk(fallback, '', 0, new Set());
+  return table;
+}
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

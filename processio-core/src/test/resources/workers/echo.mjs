@@ -1,0 +1,87 @@
+// Test fixture served by processio-worker.mjs: simple, observable methods.
+
+let lastAborted = null;
+let abortCount = 0;
+const counters = {};
+let lastSeq = -1;
+
+export function echo(params) {
+  return params;
+}
+
+export function add({ a, b }) {
+  return a + b;
+}
+
+// Resolves `value` after `ms`; when the request is cancelled, rejects with the abort
+// reason and remembers which request it was (see lastAbort).
+export function delay({ ms, value } = {}, { id, signal }) {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      lastAborted = id;
+      abortCount++;
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    }, ms ?? 0);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function fail({ message } = {}) {
+  throw new TypeError(message);
+}
+
+export function invalid(params, context) {
+  throw context.invalidParams('bad');
+}
+
+export function lastAbort() {
+  return { id: lastAborted, count: abortCount };
+}
+
+export function big({ bytes }) {
+  return 'x'.repeat(bytes);
+}
+
+export function record({ key }) {
+  counters[key] = (counters[key] ?? 0) + 1;
+  return counters[key];
+}
+
+export function counts() {
+  return counters;
+}
+
+// Checks that requests arrive in order: n must be 0, 1, 2, ...
+export function seq({ n }) {
+  if (n !== lastSeq + 1) {
+    throw new Error(`out of order: expected ${lastSeq + 1}, got ${n}`);
+  }
+  lastSeq = n;
+  return n;
+}
+
+export function pid() {
+  return process.pid;
+}
+
+// Nested methods: "text.upper" and "text.slugify". The parameter is the string itself,
+// or an object {"text": "..."}.
+const textOf = (p) => String(p !== null && typeof p === 'object' ? p.text : p);
+
+export const text = {
+  upper(s) {
+    return textOf(s).toUpperCase();
+  },
+  slugify(s) {
+    return textOf(s)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '');
+  },
+};
