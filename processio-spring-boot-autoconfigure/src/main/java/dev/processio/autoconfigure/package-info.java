@@ -1,0 +1,2 @@
+/** Spring Boot auto-configuration for processio. */
+package dev.processio.autoconfigure;
