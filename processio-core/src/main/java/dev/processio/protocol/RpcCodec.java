@@ -9,6 +9,8 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -24,6 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class RpcCodec {
 
     private final ObjectMapper mapper;
+    /** The application's mapper without indentation: a frame must stay on one line. */
+    private final ObjectWriter writer;
     private final JsonMapper reader;
 
     /**
@@ -32,9 +36,15 @@ public final class RpcCodec {
      */
     public RpcCodec(ObjectMapper mapper, int maxFrameSize) {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
+        this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
+        // The frame size limit is what bounds a frame; Jackson's finer defaults would turn valid
+        // replies (deep nesting, long keys) into protocol faults.
         StreamReadConstraints limits = StreamReadConstraints.builder()
                 .maxStringLength(Math.max(maxFrameSize, StreamReadConstraints.DEFAULT_MAX_STRING_LEN))
                 .maxDocumentLength(maxFrameSize)
+                .maxNameLength(Math.max(maxFrameSize, StreamReadConstraints.DEFAULT_MAX_NAME_LEN))
+                .maxNestingDepth(Math.max(10_000, StreamReadConstraints.DEFAULT_MAX_DEPTH))
+                .maxNumberLength(Math.max(100_000, StreamReadConstraints.DEFAULT_MAX_NUM_LEN))
                 .build();
         this.reader = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build()).build();
     }
@@ -56,7 +66,7 @@ public final class RpcCodec {
 
     private byte[] encode(boolean withId, long id, String method, Object params) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        try (JsonGenerator g = mapper.createGenerator(out)) {
+        try (JsonGenerator g = writer.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringProperty("jsonrpc", JsonRpc.VERSION);
             if (withId) {
@@ -90,6 +100,9 @@ public final class RpcCodec {
         }
         if (bytes[first] != '{' && bytes[first] != '[') {
             return new StrayLine(new String(bytes, offset, length, StandardCharsets.UTF_8));
+        }
+        if (!Utf8.isValid(bytes, first, end)) {
+            throw new MalformedFrameException("invalid_json", "not valid UTF-8", null);
         }
         JsonNode tree;
         try {
