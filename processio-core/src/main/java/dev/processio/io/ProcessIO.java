@@ -216,6 +216,18 @@ public final class ProcessIO {
      * cannot be written. This method never throws for those reasons.
      */
     public CompletableFuture<Void> write(byte[] frame) {
+        return enqueue(frame, settings.backpressure() == Backpressure.BLOCK);
+    }
+
+    /**
+     * Like {@link #write(byte[])}, but never waits for room, whatever the backpressure policy: for
+     * housekeeping frames (cancel, ping) sent from threads that must not block.
+     */
+    public CompletableFuture<Void> offer(byte[] frame) {
+        return enqueue(frame, false);
+    }
+
+    private CompletableFuture<Void> enqueue(byte[] frame, boolean mayWait) {
         Frame f = new Frame(frame);
         int length = frame.length;
         lock.lock();
@@ -225,14 +237,14 @@ public final class ProcessIO {
                 return f;
             }
             if (!hasRoom(length)) {
-                if (settings.backpressure() == Backpressure.FAIL) {
-                    f.completeExceptionally(queueFull(length));
+                if (!mayWait) {
+                    f.completeExceptionally(queueFull(length, mayWait));
                     return f;
                 }
                 long nanos = settings.enqueueTimeout().toNanos();
                 while (!hasRoom(length) && state == State.OPEN) {
                     if (nanos <= 0) {
-                        f.completeExceptionally(queueFull(length));
+                        f.completeExceptionally(queueFull(length, mayWait));
                         return f;
                     }
                     nanos = room.awaitNanos(nanos);
@@ -535,9 +547,11 @@ public final class ProcessIO {
         String message = "stdin of " + workerLabel + " is broken (" + error.getMessage()
                 + "): the worker closed its stdin or exited";
         BrokenPipeException first = new BrokenPipeException(pool, message, true, error);
+        // The owner hears first, so that it stops choosing this worker before the failed frames
+        // are handed back to it for sending elsewhere.
+        owner.stdinBroken(this, first);
         failAll(reached, first);
         failAll(unreached, new BrokenPipeException(pool, message, false, error));
-        owner.stdinBroken(this, first);
     }
 
     /** Removes every frame that no write has touched, resets the depth and wakes producers. */
@@ -585,8 +599,8 @@ public final class ProcessIO {
         return frames == 0 || (frames < settings.maxQueuedFrames() && queuedBytes + length <= settings.maxQueuedBytes());
     }
 
-    private BridgeRejectedException queueFull(int length) {
-        String wait = settings.backpressure() == Backpressure.BLOCK
+    private BridgeRejectedException queueFull(int length, boolean waited) {
+        String wait = waited
                 ? " after waiting " + settings.enqueueTimeout().toMillis() + " ms (processio.io.enqueue-timeout)"
                 : " (processio.io.backpressure=fail)";
         return new BridgeRejectedException(pool, "stdin queue of " + workerLabel + " is full" + wait + ": "

@@ -4,6 +4,7 @@ import dev.processio.BridgeProtocolException;
 import dev.processio.BridgeStartupException;
 import dev.processio.BridgeStartupException.Reason;
 import dev.processio.WorkerLostException;
+import dev.processio.WorkerState;
 import dev.processio.io.BrokenPipeException;
 import dev.processio.io.LineReader;
 import dev.processio.io.ProcessIO;
@@ -19,6 +20,7 @@ import dev.processio.protocol.StrayLine;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +71,10 @@ final class Worker implements ProcessIO.Owner {
         /** The worker broke and has been killed; {@link #exited} follows. */
         void faulted(Worker worker, WorkerFault fault);
 
-        /** The process ended and every call it held has failed. */
+        /**
+         * The process ended. Called before the calls it held fail, so that a listener stops
+         * choosing this worker before those calls come back to it.
+         */
         void exited(Worker worker, ExitStatus status);
 
         /** A reply arrived for an id that is not waiting (timed out, or never sent). */
@@ -103,6 +109,20 @@ final class Worker implements ProcessIO.Owner {
     private volatile boolean killedByUs;
     private volatile JsonNode readyParams;
 
+    // Pool bookkeeping, owned by the pool.
+    /** Where the pool has put this worker. */
+    volatile WorkerState state = WorkerState.STARTING;
+    /** Calls the pool has given this worker and not yet taken back. */
+    final AtomicInteger load = new AtomicInteger();
+    /** When the pool last gave it a call or took one back. */
+    volatile long lastUsedNanos = System.nanoTime();
+    /** Served calls after which the pool recycles it; 0 for never. */
+    volatile long recycleAfter;
+    /** Set once the pool has decided to recycle it. */
+    final AtomicBoolean recycling = new AtomicBoolean();
+    /** Calls the pool got a reply for (pings not included). */
+    final AtomicLong callsServed = new AtomicLong();
+
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong lateReplies = new AtomicLong();
     private final AtomicLong strayLines = new AtomicLong();
@@ -117,16 +137,20 @@ final class Worker implements ProcessIO.Owner {
     }
 
     /**
-     * Launches a worker. The future completes with the worker once it is ready, or fails with a
+     * Launches a worker. {@link #ready()} completes once it is ready, or fails with a
      * {@link BridgeStartupException}; by then a worker that failed has been killed.
      *
      * @throws BridgeStartupException at once when the command cannot be run at all
      */
-    static CompletableFuture<Worker> start(WorkerSettings settings, int slot, Listener listener,
-            ScheduledExecutorService scheduler) {
+    static Worker start(WorkerSettings settings, int slot, Listener listener, ScheduledExecutorService scheduler) {
         Worker worker = new Worker(settings, slot, listener, scheduler);
         worker.launch();
-        return worker.ready;
+        return worker;
+    }
+
+    /** Completes with this worker when it has sent {@code processio/ready}. */
+    CompletableFuture<Worker> ready() {
+        return ready;
     }
 
     private void launch() {
@@ -221,11 +245,14 @@ final class Worker implements ProcessIO.Owner {
         }
     }
 
-    /** Sends a notification; a failure to write it is ignored, as the worker's fault is reported anyway. */
+    /**
+     * Sends a notification without waiting for room in the stdin queue. A failure to write it is
+     * ignored: a full queue drops it, and a broken pipe is reported as the worker's fault anyway.
+     */
     void notify(String method, Object params) {
         byte[] frame = codec.notification(method, params);
         checkFrameSize(frame);
-        stdin.write(frame);
+        stdin.offer(frame);
     }
 
     /**
@@ -474,6 +501,10 @@ final class Worker implements ProcessIO.Owner {
         if (!ready.isDone()) {
             ready.completeExceptionally(exitedBeforeReady(status));
         }
+        if (fault == null && !killedByUs && ready.isDone() && !ready.isCompletedExceptionally()) {
+            LOG.warn("[{}] {} exited unexpectedly with {}{}", settings.pool(), label, status.describe(), tailSuffix());
+        }
+        listener.exited(this, status);
         // Unwritten frames fail first, as unsent, through their write futures. Calls whose
         // frame was written are lost; the others belong to their write callback.
         stdin.destroy();
@@ -483,10 +514,6 @@ final class Worker implements ProcessIO.Owner {
                 call.completeExceptionally(lost(true, null));
             }
         }
-        if (fault == null && !killedByUs && ready.isDone() && !ready.isCompletedExceptionally()) {
-            LOG.warn("[{}] {} exited unexpectedly with {}{}", settings.pool(), label, status.describe(), tailSuffix());
-        }
-        listener.exited(this, status);
     }
 
     private BridgeStartupException exitedBeforeReady(ExitStatus status) {
@@ -573,6 +600,21 @@ final class Worker implements ProcessIO.Owner {
 
     Duration uptime() {
         return Duration.ofNanos(System.nanoTime() - startedAtNanos);
+    }
+
+    /** The worker's child processes, and theirs, at this moment. */
+    List<ProcessHandle> descendants() {
+        return process.descendants().toList();
+    }
+
+    /** Waits up to {@code nanos} for the process to end; returns whether it has. */
+    boolean awaitExit(long nanos) {
+        try {
+            return process.waitFor(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
     }
 
     /** Waits until the process has ended and the stdin writer has stopped. */

@@ -405,14 +405,13 @@ class WorkerTests {
     }
 
     private Worker started(WorkerSettings settings) throws Exception {
-        CompletableFuture<Worker> start = Worker.start(settings, 1, listener, scheduler);
-        Worker w = start.get(20, TimeUnit.SECONDS);
+        Worker w = Worker.start(settings, 1, listener, scheduler).ready().get(20, TimeUnit.SECONDS);
         workers.add(w);
         return w;
     }
 
-    private BridgeStartupException startFailure(java.util.function.Supplier<CompletableFuture<Worker>> start) {
-        CompletableFuture<Worker> future = start.get();
+    private BridgeStartupException startFailure(java.util.function.Supplier<Worker> start) {
+        CompletableFuture<Worker> future = start.get().ready();
         try {
             Worker w = future.get(20, TimeUnit.SECONDS);
             workers.add(w);

@@ -1,0 +1,159 @@
+package dev.processio;
+
+import dev.processio.pool.Pool;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JavaType;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Calls functions in a pool of long-lived worker processes.
+ *
+ * <pre>{@code
+ * try (NodeBridge bridge = NodeBridge.start(NodeBridgeOptions.builder()
+ *         .module(Path.of("js/text.mjs"))
+ *         .build())) {
+ *     String slug = bridge.call("slugify", "Hello World", String.class);
+ * }
+ * }</pre>
+ *
+ * <h2>Calls</h2>
+ * A call is encoded once on the caller's thread, goes to the ready worker with the fewest calls in
+ * flight, and ends exactly once: with the result mapped to the requested type, or with a
+ * {@link BridgeException}. Params and results are mapped with the options' Jackson mapper. A call
+ * whose request never reached its worker (the worker died first) goes to another worker on its
+ * own; a call marked {@linkplain CallOptions#idempotent() idempotent} is also retried once when
+ * the worker was lost after receiving it.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe. {@code call} maps the result on the calling thread. The future of
+ * {@code callAsync} completes on a processio thread (the worker's stdout reader, or the pool's
+ * housekeeper for timeouts), which also maps the result: keep dependent stages short, or use the
+ * {@code ...Async} stages of {@link CompletableFuture} with an executor of your own.
+ */
+public final class NodeBridge implements AutoCloseable {
+
+    private final Pool pool;
+
+    private NodeBridge(Pool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Starts the pool and returns once its {@code min-workers} workers are ready.
+     *
+     * @throws BridgeStartupException when a worker cannot be started; nothing is left running
+     */
+    public static NodeBridge start(NodeBridgeOptions options) {
+        return new NodeBridge(Pool.start(options));
+    }
+
+    /** The pool name. */
+    public String name() {
+        return pool.name();
+    }
+
+    public <T> T call(String method, Object params, Class<T> type) {
+        return call(method, params, type, CallOptions.DEFAULTS);
+    }
+
+    public <T> T call(String method, Object params, Class<T> type, CallOptions options) {
+        return await(method, pool.submit(method, params, options), pool.mapper().constructType(type));
+    }
+
+    public <T> T call(String method, Object params, TypeReference<T> type) {
+        return call(method, params, type, CallOptions.DEFAULTS);
+    }
+
+    public <T> T call(String method, Object params, TypeReference<T> type, CallOptions options) {
+        return await(method, pool.submit(method, params, options), pool.mapper().constructType(type));
+    }
+
+    public <T> CompletableFuture<T> callAsync(String method, Object params, Class<T> type) {
+        return callAsync(method, params, type, CallOptions.DEFAULTS);
+    }
+
+    public <T> CompletableFuture<T> callAsync(String method, Object params, Class<T> type, CallOptions options) {
+        JavaType javaType = pool.mapper().constructType(type);
+        return pool.submit(method, params, options).thenApply(result -> pool.map(method, result, javaType));
+    }
+
+    public <T> CompletableFuture<T> callAsync(String method, Object params, TypeReference<T> type) {
+        return callAsync(method, params, type, CallOptions.DEFAULTS);
+    }
+
+    public <T> CompletableFuture<T> callAsync(String method, Object params, TypeReference<T> type,
+            CallOptions options) {
+        JavaType javaType = pool.mapper().constructType(type);
+        return pool.submit(method, params, options).thenApply(result -> pool.map(method, result, javaType));
+    }
+
+    private <T> T await(String method, CompletableFuture<JsonNode> pending, JavaType type) {
+        JsonNode result;
+        try {
+            result = pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BridgeException(pool.name(), "interrupted while waiting for call '" + method + "'", e);
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        }
+        return pool.map(method, result, type);
+    }
+
+    private static RuntimeException unwrap(Throwable cause) {
+        if (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof RuntimeException re) {
+            return re;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new CompletionException(cause);
+    }
+
+    /** The pool at this moment: every worker's state and counters, and pool totals. */
+    public PoolSnapshot snapshot() {
+        return pool.snapshot();
+    }
+
+    /**
+     * Recycles the worker in one slot (numbered from 1): a replacement starts, takes over once it is
+     * ready, and the old worker finishes its calls and exits. No call fails because of it.
+     *
+     * @return completes when the replacement serves (at once when the slot has no ready worker)
+     */
+    public CompletableFuture<Void> recycle(int slot) {
+        return pool.recycle(slot);
+    }
+
+    /** A rolling restart: recycles every worker, one slot after another. */
+    public CompletableFuture<Void> restart() {
+        return pool.restart();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return pool.isClosed();
+    }
+
+    /**
+     * Closes the bridge: new calls fail with {@link BridgeDisposedException}, calls in flight get
+     * {@code shutdown.grace-period} to finish, then each worker's stdin is closed, then SIGTERM, then
+     * SIGKILL after {@code shutdown.kill-timeout}. Returns when every worker process has exited and
+     * every thread of the pool has stopped. Idempotent.
+     */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return "NodeBridge[" + pool.name() + "]";
+    }
+}

@@ -1,0 +1,48 @@
+package dev.processio.metrics;
+
+import dev.processio.RestartCause;
+import dev.processio.WorkerState;
+
+/**
+ * What a pool tells about itself. Every method defaults to doing nothing, so an implementation
+ * overrides what it records. Methods are called on the calling or processio threads and must be
+ * quick and thread-safe. Gauges and counters that can be read on demand come from the
+ * {@link PoolStats} given to the {@link Factory}.
+ */
+public interface MetricsTracker extends AutoCloseable {
+
+    /** Creates the tracker of one pool. */
+    @FunctionalInterface
+    interface Factory {
+        MetricsTracker create(PoolStats stats);
+    }
+
+    /** Does nothing. */
+    MetricsTracker NONE = new MetricsTracker() {
+    };
+
+    /** A call ended, {@code nanos} after it was made. */
+    default void callCompleted(CallOutcome outcome, long nanos) {
+    }
+
+    /** A worker moved between states. {@code from} is {@code null} for a new worker. */
+    default void workerStateChanged(int slot, WorkerState from, WorkerState to) {
+    }
+
+    /** A worker was replaced. */
+    default void workerRestarted(int slot, RestartCause cause) {
+    }
+
+    /** A reply came for a call that had already ended. */
+    default void lateReply() {
+    }
+
+    /** A stray line or a corrupt frame: {@code stray}, {@code invalid_json}, {@code invalid_message}, {@code oversized}. */
+    default void protocolError(String kind) {
+    }
+
+    /** The pool is closed; unregister what was registered. */
+    @Override
+    default void close() {
+    }
+}

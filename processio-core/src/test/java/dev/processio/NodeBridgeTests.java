@@ -1,0 +1,474 @@
+package dev.processio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.processio.testing.NoLeaks;
+import dev.processio.testing.TestWorkers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.core.type.TypeReference;
+
+/** The pool, end to end, against real Node workers. */
+@ExtendWith(NoLeaks.class)
+class NodeBridgeTests {
+
+    @TempDir
+    Path temp;
+
+    private final List<NodeBridge> bridges = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void closeBridges() {
+        for (NodeBridge bridge : bridges) {
+            bridge.close();
+        }
+    }
+
+    // ---- calls -------------------------------------------------------------------------------
+
+    @Test
+    void mapsParamsAndResultsToTypes() throws Exception {
+        NodeBridge bridge = bridge("echo.mjs", b -> b);
+        assertThat(bridge.call("add", Map.of("a", 2, "b", 40), Integer.class)).isEqualTo(42);
+        assertThat(bridge.call("text.slugify", "Hello World", String.class)).isEqualTo("hello-world");
+        Point p = bridge.call("echo", new Point(3, 4), Point.class);
+        assertThat(p).isEqualTo(new Point(3, 4));
+        List<Point> points = bridge.call("echo", List.of(new Point(1, 2)), new TypeReference<List<Point>>() {
+        });
+        assertThat(points).containsExactly(new Point(1, 2));
+        assertThat(bridge.callAsync("add", Map.of("a", 1, "b", 1), Integer.class).get(10, TimeUnit.SECONDS))
+                .isEqualTo(2);
+        assertThat(bridge.call("echo", null, Object.class)).isNull();
+    }
+
+    record Point(int x, int y) {
+    }
+
+    @Test
+    void remoteErrorsAreTypedAndDoNotHurtTheWorker() {
+        NodeBridge bridge = bridge("echo.mjs", b -> b);
+        assertThatThrownBy(() -> bridge.call("fail", Map.of("message", "bad input"), String.class))
+                .isInstanceOfSatisfying(RemoteExecutionException.class, e -> {
+                    assertThat(e.remoteType()).isEqualTo("TypeError");
+                    assertThat(e.remoteMessage()).isEqualTo("bad input");
+                    assertThat(e.remoteStack()).contains("echo.mjs");
+                    assertThat(e.getMessage()).startsWith("test: call 'fail' failed remotely");
+                });
+        assertThatThrownBy(() -> bridge.call("missing", null, String.class))
+                .isInstanceOfSatisfying(RemoteExecutionException.class, e -> assertThat(e.code()).isEqualTo(-32601));
+        PoolSnapshot snapshot = bridge.snapshot();
+        assertThat(snapshot.workers()).singleElement().satisfies(w -> {
+            assertThat(w.state()).isEqualTo(WorkerState.READY);
+            assertThat(w.breakerState()).isEqualTo("CLOSED");
+            assertThat(w.totalRestarts()).isZero();
+        });
+    }
+
+    @Test
+    void aLongerPerCallTimeoutIsHonouredOverAShortDefault() {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.callTimeout(Duration.ofSeconds(2)));
+        long start = System.nanoTime();
+        String result = bridge.call("sleep", Map.of("ms", 5000), String.class,
+                CallOptions.timeout(Duration.ofSeconds(10)));
+        assertThat(result).isEqualTo("slept");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(4900));
+    }
+
+    @Test
+    void aShorterPerCallTimeoutIsHonouredAndTheLateReplyIsCountedAndDropped() {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.callTimeout(Duration.ofSeconds(30)));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> bridge.call("sleep", Map.of("ms", 1000), String.class,
+                CallOptions.timeout(Duration.ofMillis(300))))
+                .isInstanceOf(BridgeTimeoutException.class)
+                .hasMessageContaining("processio.call.timeout");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(300)).isLessThan(Duration.ofMillis(1000));
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().lateReplies() == 1);
+        // The worker is still healthy and serves the next call.
+        assertThat(bridge.call("echo", "still here", String.class)).isEqualTo("still here");
+        assertThat(bridge.snapshot().workers().get(0).breakerState()).isEqualTo("CLOSED");
+    }
+
+    @Test
+    void sixteenCallersAgainstTwoWorkersRunEveryCallExactlyOnce() throws Exception {
+        Path ledger = temp.resolve("ledger.txt");
+        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(2).maxWorkers(2).maxInFlightPerWorker(4)
+                .environment("LEDGER", ledger.toString()));
+        Map<String, Integer> done = new ConcurrentHashMap<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        runCallers(16, Duration.ofSeconds(3), (caller, n) -> {
+            String key = caller + "-" + n;
+            try {
+                assertThat(bridge.call("ledger", Map.of("key", key, "ms", n % 3), String.class)).isEqualTo(key);
+                done.merge(key, 1, Integer::sum);
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        });
+        assertThat(failures).isEmpty();
+        Map<String, List<String>> ledgerByKey = readLedger(ledger);
+        assertThat(ledgerByKey.keySet()).isEqualTo(done.keySet());
+        assertThat(ledgerByKey.values()).allMatch(pids -> pids.size() == 1);
+        assertThat(done.size()).isGreaterThan(100);
+        // Both workers took calls.
+        assertThat(ledgerByKey.values().stream().map(p -> p.get(0)).distinct()).hasSize(2);
+    }
+
+    // ---- faults ------------------------------------------------------------------------------
+
+    @Test
+    void aWorkerKilledUnderLoadLosesNoCall() throws Exception {
+        Path ledger = temp.resolve("ledger.txt");
+        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(2).maxWorkers(2).maxInFlightPerWorker(2)
+                .waitDuration(Duration.ofMillis(200)).environment("LEDGER", ledger.toString()));
+        long victim = bridge.snapshot().workers().get(0).pid();
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        Map<CompletableFuture<String>, String> keys = new HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            String key = "k" + i;
+            CompletableFuture<String> call = bridge.callAsync("ledger", Map.of("key", key, "ms", 20), String.class);
+            calls.add(call);
+            keys.put(call, key);
+        }
+        // Kill a worker while calls are in flight and many more wait.
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ledger) && Files.size(ledger) > 0);
+        long killedAt = System.nanoTime();
+        ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
+
+        List<WorkerLostException> lost = new ArrayList<>();
+        List<Long> lostAfterMillis = new CopyOnWriteArrayList<>();
+        for (CompletableFuture<String> call : calls) {
+            call.whenComplete((v, e) -> {
+                if (e != null) {
+                    lostAfterMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+                }
+            });
+        }
+        int succeeded = 0;
+        for (CompletableFuture<String> call : calls) {
+            try {
+                assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo(keys.get(call));
+                succeeded++;
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(WorkerLostException.class);
+                WorkerLostException wl = (WorkerLostException) e.getCause();
+                assertThat(wl.pid()).isEqualTo(victim);
+                assertThat(wl.signal()).isEqualTo(9);
+                assertThat(wl.requestWritten()).isTrue();
+                lost.add(wl);
+            }
+        }
+        // Only what the killed worker held can fail; everything else, pending calls included, succeeds.
+        assertThat(lost.size()).isLessThanOrEqualTo(2);
+        assertThat(succeeded + lost.size()).isEqualTo(200);
+        assertThat(lostAfterMillis).allMatch(ms -> ms < 3000);
+        Map<String, List<String>> ledgerByKey = readLedger(ledger);
+        assertThat(ledgerByKey.values()).allMatch(pids -> pids.size() == 1);
+        for (CompletableFuture<String> call : calls) {
+            if (!call.isCompletedExceptionally()) {
+                assertThat(ledgerByKey).containsKey(keys.get(call));
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().readyWorkers() == 2);
+        assertThat(bridge.snapshot().restarts()).containsEntry(RestartCause.CRASH, 1L);
+    }
+
+    @Test
+    void anIdempotentCallIsRetriedOnceWhenItsWorkerDiesAndOthersAreNot() throws Exception {
+        Path ledger = temp.resolve("ledger.txt");
+        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(2).maxWorkers(2)
+                .waitDuration(Duration.ofMillis(100)).environment("LEDGER", ledger.toString()));
+        assertThat(bridge.call("dieOnce", Map.of("key", "a"), String.class, CallOptions.idempotentCall()))
+                .isEqualTo("survived");
+        assertThat(readLedger(ledger).get("a")).hasSize(2).doesNotHaveDuplicates();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().readyWorkers() == 2);
+        assertThatThrownBy(() -> bridge.call("dieOnce", Map.of("key", "b"), String.class))
+                .isInstanceOfSatisfying(WorkerLostException.class, e -> {
+                    assertThat(e.requestWritten()).isTrue();
+                    assertThat(e.signal()).isEqualTo(9);
+                });
+        assertThat(readLedger(ledger).get("b")).hasSize(1);
+    }
+
+    @Test
+    void aWorkerThatIgnoresSigtermIsKilledWithinTheKillTimeout() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.gracePeriod(Duration.ofMillis(200))
+                .killTimeout(Duration.ofMillis(500)));
+        assertThat(bridge.call("ignoreSigterm", null, String.class)).isEqualTo("ok");
+        CompletableFuture<String> hung = bridge.callAsync("hang", null, String.class,
+                CallOptions.timeout(Duration.ofMinutes(1)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).inFlight() == 1);
+        long start = System.nanoTime();
+        bridge.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        // grace 200 ms, then end of input (500 ms), then SIGTERM (500 ms), then SIGKILL.
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1100)).isLessThan(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> hung.get(5, TimeUnit.SECONDS)).cause()
+                .isInstanceOfSatisfying(WorkerLostException.class, e -> assertThat(e.signal()).isEqualTo(9));
+        assertThat(bridge.snapshot().workers()).allMatch(w -> w.state() == WorkerState.STOPPED);
+    }
+
+    @Test
+    void aModuleThatStopsLoadingBacksOffInsteadOfSpinning() throws Exception {
+        Path module = temp.resolve("module.mjs");
+        Files.copy(TestWorkers.file("pool.mjs"), module);
+        NodeBridge bridge = bridge(module, b -> b.maxWorkers(1).waitDuration(Duration.ofMillis(100)).backoffMultiplier(2)
+                .maxWaitDuration(Duration.ofSeconds(5)).acquireTimeout(Duration.ofMillis(500)));
+        long pid = bridge.call("pid", null, Long.class);
+
+        Files.copy(TestWorkers.file("syntax-error.mjs"), module, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().restarts()
+                .getOrDefault(RestartCause.STARTUP, 0L) >= 1);
+        long firstFailure = System.nanoTime();
+        // Waits of 100, 200, 400, 800, 1600 ms: in 3 s, no more than 5 attempts.
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        PoolSnapshot snapshot = bridge.snapshot();
+        long attempts = snapshot.restarts().getOrDefault(RestartCause.STARTUP, 0L);
+        assertThat(attempts).isBetween(2L, 6L);
+        assertThat(Duration.ofNanos(System.nanoTime() - firstFailure)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        WorkerSnapshot slot = snapshot.workers().get(0);
+        assertThat(slot.state()).isEqualTo(WorkerState.QUARANTINED);
+        assertThat(slot.breakerState()).isEqualTo("OPEN");
+        assertThat(slot.lastError()).contains("could not load its module").contains("module.mjs:3");
+        assertThatThrownBy(() -> bridge.call("pid", null, Long.class))
+                .isInstanceOf(BridgeUnavailableException.class)
+                .hasMessageContaining("quarantined");
+
+        // Once the module is fixed, the next replacement serves again.
+        Files.copy(TestWorkers.file("pool.mjs"), module, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        await().atMost(Duration.ofSeconds(15)).until(() -> bridge.snapshot().readyWorkers() == 1);
+        // Its first calls are the half-open probes; when they succeed the breaker closes.
+        assertThat(bridge.call("echo", "back", String.class)).isEqualTo("back");
+        assertThat(bridge.call("echo", "again", String.class)).isEqualTo("again");
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).breakerState()
+                .equals("CLOSED"));
+    }
+
+    @Test
+    void aFullPendingQueueRejectsAndAWaitLongerThanTheAcquireTimeoutTimesOut() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1).maxInFlightPerWorker(1).maxPending(1)
+                .acquireTimeout(Duration.ofMillis(400)));
+        CompletableFuture<String> busy = bridge.callAsync("sleep", Map.of("ms", 1500), String.class);
+        CompletableFuture<String> waiting = bridge.callAsync("echo", "w", String.class);
+        assertThatThrownBy(() -> bridge.call("echo", "x", String.class))
+                .isInstanceOf(BridgeRejectedException.class)
+                .hasMessageContaining("processio.pool.max-pending");
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(BridgeTimeoutException.class)
+                .hasMessageContaining("processio.pool.acquire-timeout");
+        assertThat(busy.get(5, TimeUnit.SECONDS)).isEqualTo("slept");
+    }
+
+    @Test
+    void thePoolGrowsWhileCallsWaitAndShrinksWhenIdle() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(1).maxWorkers(3).maxInFlightPerWorker(1)
+                .idleTimeout(Duration.ofMillis(800)));
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            calls.add(bridge.callAsync("sleep", Map.of("ms", 400), String.class));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().readyWorkers() == 3);
+        for (CompletableFuture<String> call : calls) {
+            assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("slept");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().workers().size() == 1);
+        assertThat(bridge.snapshot().readyWorkers()).isEqualTo(1);
+    }
+
+    @Test
+    void aHungWorkerMissesHeartbeatsAndIsReplaced() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.healthCheckInterval(Duration.ofMillis(300))
+                .healthCheckTimeout(Duration.ofMillis(200)).minimumNumberOfCalls(2).slidingWindowSize(2)
+                .waitDuration(Duration.ofMillis(100)).callTimeout(Duration.ofMillis(500)));
+        long pid = bridge.call("pid", null, Long.class);
+        assertThatThrownBy(() -> bridge.call("hang", null, String.class)).isInstanceOf(BridgeTimeoutException.class);
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            PoolSnapshot s = bridge.snapshot();
+            return s.readyWorkers() == 1 && s.workers().get(0).pid() != pid;
+        });
+        Map<RestartCause, Long> restarts = bridge.snapshot().restarts();
+        assertThat(restarts.getOrDefault(RestartCause.HEARTBEAT, 0L) + restarts.getOrDefault(RestartCause.TIMEOUT, 0L))
+                .isEqualTo(1);
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    // ---- recycling ---------------------------------------------------------------------------
+
+    @Test
+    void recyclingUnderLoadFailsNoCall() throws Exception {
+        Path ledger = temp.resolve("ledger.txt");
+        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(2).maxWorkers(2).maxInFlightPerWorker(4)
+                .recycleMaxRequests(60).recycleMaxRequestsJitter(20).environment("LEDGER", ledger.toString()));
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        AtomicInteger done = new AtomicInteger();
+        AtomicBoolean restarted = new AtomicBoolean();
+        runCallers(8, Duration.ofSeconds(4), (caller, n) -> {
+            try {
+                String key = caller + "-" + n;
+                assertThat(bridge.call("ledger", Map.of("key", key, "ms", 2), String.class)).isEqualTo(key);
+                if (done.incrementAndGet() == 200 && restarted.compareAndSet(false, true)) {
+                    bridge.restart();
+                }
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        });
+        assertThat(failures).isEmpty();
+        assertThat(done.get()).isGreaterThan(200);
+        PoolSnapshot snapshot = bridge.snapshot();
+        assertThat(snapshot.restarts().getOrDefault(RestartCause.RECYCLE, 0L)).isGreaterThanOrEqualTo(2);
+        assertThat(readLedger(ledger).values()).allMatch(pids -> pids.size() == 1);
+        assertThat(readLedger(ledger)).hasSize(done.get());
+    }
+
+    @Test
+    void recycleReplacesOneWorkerGracefully() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1));
+        long before = bridge.call("pid", null, Long.class);
+        CompletableFuture<String> inFlight = bridge.callAsync("sleep", Map.of("ms", 800), String.class);
+        bridge.recycle(1).get(20, TimeUnit.SECONDS);
+        long after = bridge.call("pid", null, Long.class);
+        assertThat(after).isNotEqualTo(before);
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).isEqualTo("slept");
+        assertThat(bridge.snapshot().restarts()).containsEntry(RestartCause.MANUAL, 1L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(before).isEmpty()
+                || !ProcessHandle.of(before).get().isAlive());
+    }
+
+    // ---- start and close ---------------------------------------------------------------------
+
+    @Test
+    void startFailsClearlyWhenTheModuleOrProgramIsMissing() {
+        assertThatThrownBy(() -> NodeBridge.start(options(temp.resolve("nope.mjs"), b -> b)))
+                .isInstanceOfSatisfying(BridgeStartupException.class,
+                        e -> assertThat(e.reason()).isEqualTo(BridgeStartupException.Reason.MODULE_NOT_FOUND))
+                .hasMessageContaining("processio.node.module");
+        assertThatThrownBy(() -> NodeBridge.start(options(TestWorkers.file("echo.mjs"),
+                b -> b.nodeExecutable("/nonexistent/node"))))
+                .isInstanceOfSatisfying(BridgeStartupException.class,
+                        e -> assertThat(e.reason()).isEqualTo(BridgeStartupException.Reason.COMMAND_NOT_FOUND));
+        assertThatThrownBy(() -> NodeBridge.start(options(TestWorkers.file("syntax-error.mjs"), b -> b)))
+                .isInstanceOfSatisfying(BridgeStartupException.class,
+                        e -> assertThat(e.reason()).isEqualTo(BridgeStartupException.Reason.MODULE_LOAD_FAILED));
+    }
+
+    @Test
+    void invalidOptionsNameTheSettingToChange() {
+        assertThatThrownBy(() -> NodeBridgeOptions.builder().module(Path.of("x.mjs")).minWorkers(3).maxWorkers(2)
+                .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("processio.pool.min-workers (3) must not be greater than"
+                        + " processio.pool.max-workers (2)");
+        assertThatThrownBy(() -> NodeBridgeOptions.builder().build())
+                .hasMessageContaining("set processio.node.module");
+        assertThatThrownBy(() -> NodeBridgeOptions.builder().module(Path.of("x.mjs")).writeQueueBytes(-1).build())
+                .hasMessageContaining("processio.io.write-queue-bytes");
+    }
+
+    @Test
+    void closeFailsNewCallsAndLetsCallsInFlightFinish() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.gracePeriod(Duration.ofSeconds(5)));
+        CompletableFuture<String> inFlight = bridge.callAsync("sleep", Map.of("ms", 500), String.class);
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().activeCalls() == 1);
+        bridge.close();
+        assertThat(inFlight).isCompletedWithValue("slept");
+        assertThatThrownBy(() -> bridge.call("echo", "x", String.class)).isInstanceOf(BridgeDisposedException.class);
+        bridge.close();
+    }
+
+    @Test
+    void commandWorkersSpeakTheSameProtocol() {
+        NodeBridge bridge = start(NodeBridgeOptions.builder().name("raw")
+                .command(TestWorkers.rawNode("raw-replies.mjs")).build());
+        assertThat(bridge.call("anything", Map.of("id", 1), Map.class)).isEqualTo(Map.of("id", 1));
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private NodeBridge bridge(String module, UnaryOperator<NodeBridgeOptions.Builder> change) {
+        return bridge(TestWorkers.file(module), change);
+    }
+
+    private NodeBridge bridge(Path module, UnaryOperator<NodeBridgeOptions.Builder> change) {
+        return start(options(module, change));
+    }
+
+    private NodeBridge start(NodeBridgeOptions options) {
+        NodeBridge bridge = NodeBridge.start(options);
+        bridges.add(bridge);
+        return bridge;
+    }
+
+    private static NodeBridgeOptions options(Path module, UnaryOperator<NodeBridgeOptions.Builder> change) {
+        return change.apply(NodeBridgeOptions.builder().name("test").nodeExecutable(TestWorkers.node())
+                .module(module).killTimeout(Duration.ofSeconds(2)).gracePeriod(Duration.ofSeconds(2))).build();
+    }
+
+    interface Caller {
+        void call(int caller, int n) throws Exception;
+    }
+
+    /** Runs {@code callers} threads that call in a loop for {@code duration}, then joins them. */
+    private static void runCallers(int callers, Duration duration, Caller body) throws Exception {
+        long end = System.nanoTime() + duration.toNanos();
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        for (int c = 0; c < callers; c++) {
+            int caller = c;
+            Thread t = new Thread(() -> {
+                try {
+                    for (int n = 0; System.nanoTime() < end; n++) {
+                        body.call(caller, n);
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }, "caller-" + c);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.NANOSECONDS.toMillis(duration.toNanos()) + 60_000);
+            assertThat(t.isAlive()).as("caller %s ended", t.getName()).isFalse();
+        }
+        assertThat(errors).isEmpty();
+    }
+
+    /** key -> pids of the workers that ran it. */
+    private static Map<String, List<String>> readLedger(Path ledger) throws Exception {
+        Map<String, List<String>> byKey = new HashMap<>();
+        if (!Files.exists(ledger)) {
+            return byKey;
+        }
+        for (String line : Files.readAllLines(ledger)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] parts = line.split(" ");
+            byKey.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(parts[1]);
+        }
+        return byKey;
+    }
+}

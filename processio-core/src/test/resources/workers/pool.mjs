@@ -1,0 +1,53 @@
+// Test fixture served by processio-worker.mjs, for pool tests. Methods that write to the
+// ledger append one line per execution to the file named by $LEDGER, shared by every worker
+// of a pool, so that a test can check that each call ran exactly once.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+
+const ledgerFile = () => {
+  if (!process.env.LEDGER) throw new Error('LEDGER is not set');
+  return process.env.LEDGER;
+};
+
+export function echo(params) {
+  return params;
+}
+
+export function pid() {
+  return process.pid;
+}
+
+export function sleep({ ms, value = 'slept' }) {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+}
+
+// Records that the call ran (key and pid), after an optional delay.
+export async function ledger({ key, ms = 0 }) {
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  appendFileSync(ledgerFile(), `${key} ${process.pid}\n`);
+  return key;
+}
+
+// The first execution of a key records it and kills the worker before replying; a later
+// execution of the same key (a retry on another worker) records it again and succeeds.
+export function dieOnce({ key }) {
+  const file = ledgerFile();
+  const seen = existsSync(file) && readFileSync(file, 'utf8').split('\n').some((l) => l.startsWith(`${key} `));
+  appendFileSync(file, `${key} ${process.pid}\n`);
+  if (!seen) process.kill(process.pid, 'SIGKILL');
+  return 'survived';
+}
+
+export function crash({ code = 1 } = {}) {
+  process.exit(code);
+}
+
+export function ignoreSigterm() {
+  process.on('SIGTERM', () => {});
+  return 'ok';
+}
+
+export function hang() {
+  for (;;) {
+    // blocks the event loop: no reply, no end of input, no signal handler runs
+  }
+}
