@@ -1,7 +1,7 @@
 // Test fixture served by processio-worker.mjs, for pool tests. Methods that write to the
 // ledger append one line per execution to the file named by $LEDGER, shared by every worker
 // of a pool, so that a test can check that each call ran exactly once.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
 
 const ledgerFile = () => {
   if (!process.env.LEDGER) throw new Error('LEDGER is not set');
@@ -50,4 +50,19 @@ export function hang() {
   for (;;) {
     // blocks the event loop: no reply, no end of input, no signal handler runs
   }
+}
+
+// Closes the worker's end of stdin while the process lives on: the host's next write gets EPIPE.
+// libuv never closes fds 0-2 itself, so fd 0 is closed by hand once the stream has let go of it.
+export function closeStdin() {
+  process.stdin.once('close', () => closeSync(0));
+  process.stdin.destroy();
+  setInterval(() => {}, 60_000);
+  return 'closed';
+}
+
+// Writes a line straight to fd 1, past the runtime's redirection of stdout.
+export function stray({ text }) {
+  writeSync(1, text + '\n');
+  return 'ok';
 }
