@@ -1,0 +1,49 @@
+package dev.processio.autoconfigure;
+
+import dev.processio.NodeBridge;
+import java.util.Map;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.support.AutowireCandidateQualifier;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotationMetadata;
+
+/**
+ * Registers a {@link NodeBridge} bean named {@code <name>NodeBridge}, qualified {@code <name>},
+ * for each {@code processio.pools.<name>}, unless the application defines a bean of that name.
+ */
+class NamedPoolsRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+
+    private Environment environment;
+
+    @Override
+    public void setEnvironment(Environment environment) {
+        this.environment = environment;
+    }
+
+    @Override
+    public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
+        Map<String, Object> pools = Binder.get(environment)
+                .bind("processio.pools", Bindable.mapOf(String.class, Object.class))
+                .orElse(Map.of());
+        BeanFactory beanFactory = (BeanFactory) registry;
+        for (String name : pools.keySet()) {
+            String beanName = name + "NodeBridge";
+            if (registry.containsBeanDefinition(beanName)) {
+                continue;
+            }
+            RootBeanDefinition definition = new RootBeanDefinition(NodeBridge.class,
+                    () -> beanFactory.getBean(ProcessioBridgeFactory.class).createNamed(name));
+            definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, name));
+            definition.setDestroyMethodName("close");
+            definition.setDependsOn("processioBridgeFactory");
+            registry.registerBeanDefinition(beanName, definition);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.processio.autoconfigure.endpoint;
+
+import dev.processio.NodeBridge;
+import dev.processio.PoolSnapshot;
+import dev.processio.WorkerSnapshot;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+/**
+ * {@code /actuator/processio}: every pool's workers and totals. Writes are off unless the
+ * endpoint's access is raised to unrestricted: {@code POST /actuator/processio/{pool}} with
+ * {@code {"action":"restart"}} restarts a pool worker by worker, {@code {"action":"recycle","slot":N}}
+ * recycles one worker.
+ */
+@Endpoint(id = "processio", defaultAccess = Access.READ_ONLY)
+public class ProcessioEndpoint {
+
+    /** Stderr lines shown per worker. */
+    static final int STDERR_LINES = 20;
+
+    private final ObjectProvider<NodeBridge> bridges;
+
+    public ProcessioEndpoint(ObjectProvider<NodeBridge> bridges) {
+        this.bridges = bridges;
+    }
+
+    @ReadOperation
+    public PoolsDescriptor pools() {
+        Map<String, PoolDescriptor> pools = new LinkedHashMap<>();
+        bridges.orderedStream().forEach(bridge -> pools.put(bridge.name(), describe(bridge.snapshot())));
+        return new PoolsDescriptor(pools);
+    }
+
+    @ReadOperation
+    public @Nullable PoolDescriptor pool(@Selector String pool) {
+        NodeBridge bridge = find(pool);
+        return bridge == null ? null : describe(bridge.snapshot());
+    }
+
+    @WriteOperation
+    public @Nullable ActionResult action(@Selector String pool, String action, @Nullable Integer slot) {
+        NodeBridge bridge = find(pool);
+        if (bridge == null) {
+            return null;
+        }
+        switch (action) {
+            case "restart" -> {
+                bridge.restart();
+                return new ActionResult(pool, "restart", null, "rolling restart started");
+            }
+            case "recycle" -> {
+                if (slot == null) {
+                    throw new IllegalArgumentException("action 'recycle' needs a 'slot'");
+                }
+                bridge.recycle(slot);
+                return new ActionResult(pool, "recycle", slot, "recycling started");
+            }
+            default -> throw new IllegalArgumentException("unknown action '" + action
+                    + "'; use 'restart' or 'recycle' (with 'slot')");
+        }
+    }
+
+    private @Nullable NodeBridge find(String pool) {
+        return bridges.orderedStream().filter(b -> b.name().equals(pool)).findFirst().orElse(null);
+    }
+
+    static PoolDescriptor describe(PoolSnapshot s) {
+        Map<String, Long> restarts = new LinkedHashMap<>();
+        s.restarts().forEach((cause, n) -> restarts.put(cause.tag(), n));
+        Map<String, Integer> byState = new LinkedHashMap<>();
+        s.workersByState().forEach((state, n) -> byState.put(state.name().toLowerCase(Locale.ROOT), n));
+        List<WorkerDescriptor> workers = s.workers().stream().map(ProcessioEndpoint::describe).toList();
+        return new PoolDescriptor(s.pool(), s.pendingCalls(), s.activeCalls(), s.callsServed(), s.lateReplies(),
+                s.protocolErrors(), restarts, byState, workers);
+    }
+
+    static WorkerDescriptor describe(WorkerSnapshot w) {
+        Map<String, Long> restarts = new LinkedHashMap<>();
+        w.restarts().forEach((cause, n) -> restarts.put(cause.tag(), n));
+        List<String> lines = w.stderrTail().isEmpty() ? List.of() : Arrays.asList(w.stderrTail().split("\n"));
+        List<String> lastLines = lines.subList(Math.max(0, lines.size() - STDERR_LINES), lines.size());
+        return new WorkerDescriptor(w.slot(), w.pid() < 0 ? null : w.pid(), w.state().name(),
+                w.uptime().toMillis() / 1000.0, w.callsServed(), w.inFlight(), w.stdinQueueFrames(),
+                w.stdinQueueBytes(), w.drainWaits(), w.drainTime().toNanos() / 1_000_000.0, w.epipeCount(), restarts,
+                w.breakerState(), w.lastError(), List.copyOf(lastLines));
+    }
+
+    /** Every pool, by name. */
+    public record PoolsDescriptor(Map<String, PoolDescriptor> pools) implements OperationResponseBody {
+    }
+
+    /** One pool. */
+    public record PoolDescriptor(String name, int pendingCalls, int activeCalls, long callsServed, long lateReplies,
+            long protocolErrors, Map<String, Long> restarts, Map<String, Integer> workersByState,
+            List<WorkerDescriptor> workers) implements OperationResponseBody {
+    }
+
+    /** One worker. */
+    public record WorkerDescriptor(int slot, @Nullable Long pid, String state, double uptimeSeconds,
+            long callsServed, int inFlight, int stdinQueueFrames, long stdinQueueBytes, long drainWaits,
+            double drainTimeMillis, long epipeCount, Map<String, Long> restarts, String breakerState,
+            @Nullable String lastError, List<String> stderr) {
+    }
+
+    /** What a write operation started. */
+    public record ActionResult(String pool, String action, @Nullable Integer slot, String status)
+            implements OperationResponseBody {
+    }
+}

@@ -1,2 +1,0 @@
-/** Spring Boot auto-configuration for processio. */
-package dev.processio.autoconfigure;
