@@ -1,13 +1,16 @@
 package dev.processio.pool;
 
 import dev.processio.RestartCause;
+import dev.processio.io.ProcessIO;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.ToLongFunction;
 
 /**
  * A numbered place in the pool for one worker at a time, with its circuit breaker and the
@@ -84,41 +87,30 @@ final class Slot {
     }
 
     long drainWaits() {
-        long n = pastDrainWaits;
-        for (Worker w : workers()) {
-            n += w.stdin().drainWaits();
-        }
-        return n;
+        return pastDrainWaits + sum(ProcessIO::drainWaits);
     }
 
     long drainNanos() {
-        long n = pastDrainNanos;
-        for (Worker w : workers()) {
-            n += w.stdin().drainNanos();
-        }
-        return n;
+        return pastDrainNanos + sum(ProcessIO::drainNanos);
     }
 
     long epipeCount() {
-        long n = pastEpipe;
-        for (Worker w : workers()) {
-            n += w.stdin().epipeCount();
-        }
-        return n;
+        return pastEpipe + sum(ProcessIO::epipeCount);
     }
 
     int stdinQueueFrames() {
-        int n = 0;
-        for (Worker w : workers()) {
-            n += w.stdin().queuedFrames();
-        }
-        return n;
+        return (int) sum(ProcessIO::queuedFrames);
     }
 
     long stdinQueueBytes() {
+        return sum(ProcessIO::queuedBytes);
+    }
+
+    /** A stdin figure summed over the workers the slot holds now. */
+    private long sum(ToLongFunction<ProcessIO> figure) {
         long n = 0;
         for (Worker w : workers()) {
-            n += w.stdin().queuedBytes();
+            n += figure.applyAsLong(w.stdin());
         }
         return n;
     }
@@ -130,7 +122,7 @@ final class Slot {
         if (retiring.isEmpty()) {
             return a == null ? (i == null ? List.of() : List.of(i)) : (i == null ? List.of(a) : List.of(a, i));
         }
-        List<Worker> all = new java.util.ArrayList<>(retiring);
+        List<Worker> all = new ArrayList<>(retiring);
         if (a != null) {
             all.add(a);
         }
