@@ -103,10 +103,13 @@ final class Worker implements ProcessIO.Owner {
     private final Map<Long, Call> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean faulted = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch finishedLatch = new java.util.concurrent.CountDownLatch(1);
     private volatile WorkerFault fault;
     private volatile ExitStatus exitStatus;
     private volatile boolean stdoutEnded;
     private volatile boolean killedByUs;
+    /** Whether its stdin was closed on purpose, so that an exit is expected. */
+    private volatile boolean stopRequested;
     private volatile JsonNode readyParams;
 
     // Pool bookkeeping, owned by the pool.
@@ -179,7 +182,8 @@ final class Worker implements ProcessIO.Owner {
         new LineReader(process.getInputStream(), settings.maxFrameSize() - 1, false, new StdoutSink())
                 .start(threadPrefix + "-stdout");
         stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
-        process.onExit().whenComplete((p, e) -> processExited());
+        // On a processio thread: the default async executor of onExit() would make unnamed ones.
+        process.onExit().whenCompleteAsync((p, e) -> processExited(), this::runSoon);
         ScheduledFuture<?> timeout = scheduler.schedule(this::readyTimedOut, settings.startupTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         ready.whenComplete((w, e) -> timeout.cancel(false));
@@ -329,6 +333,7 @@ final class Worker implements ProcessIO.Owner {
 
     /** Closes stdin after what is queued has been written: the worker finishes its calls and exits. */
     void closeStdin() {
+        stopRequested = true;
         stdin.close();
     }
 
@@ -477,6 +482,15 @@ final class Worker implements ProcessIO.Owner {
         }
     }
 
+    /** Runs a task on the scheduler; on the calling thread if the scheduler has been shut down. */
+    private void runSoon(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (RejectedExecutionException shutDown) {
+            task.run();
+        }
+    }
+
     /** Runs a task later on the scheduler; at once if the scheduler has been shut down. */
     private void later(Runnable task, long millis) {
         try {
@@ -497,12 +511,20 @@ final class Worker implements ProcessIO.Owner {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
+        try {
+            finishCalls();
+        } finally {
+            finishedLatch.countDown();
+        }
+    }
+
+    private void finishCalls() {
         ExitStatus status = exitStatus;
         if (!ready.isDone()) {
             ready.completeExceptionally(exitedBeforeReady(status));
         }
-        if (fault == null && !killedByUs && ready.isDone() && !ready.isCompletedExceptionally()) {
-            LOG.warn("[{}] {} exited unexpectedly with {}{}", settings.pool(), label, status.describe(), tailSuffix());
+        if (fault == null && !killedByUs && !stopRequested && ready.isDone() && !ready.isCompletedExceptionally()) {
+            LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(), tailSuffix());
         }
         listener.exited(this, status);
         // Unwritten frames fail first, as unsent, through their write futures. Calls whose
@@ -623,8 +645,10 @@ final class Worker implements ProcessIO.Owner {
         if (!process.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
             return false;
         }
-        long left = deadline - System.nanoTime();
-        return stdin.awaitStopped(Duration.ofNanos(Math.max(left, 1_000_000)));
+        if (!stdin.awaitStopped(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)))) {
+            return false;
+        }
+        return finishedLatch.await(Math.max(deadline - System.nanoTime(), 1_000_000), TimeUnit.NANOSECONDS);
     }
 
     @Override

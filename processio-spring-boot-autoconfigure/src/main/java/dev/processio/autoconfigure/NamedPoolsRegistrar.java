@@ -2,8 +2,8 @@ package dev.processio.autoconfigure;
 
 import dev.processio.NodeBridge;
 import java.util.Map;
-import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
@@ -32,17 +32,22 @@ class NamedPoolsRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentA
         Map<String, Object> pools = Binder.get(environment)
                 .bind("processio.pools", Bindable.mapOf(String.class, Object.class))
                 .orElse(Map.of());
-        BeanFactory beanFactory = (BeanFactory) registry;
+        ConfigurableListableBeanFactory beanFactory = (ConfigurableListableBeanFactory) registry;
         for (String name : pools.keySet()) {
             String beanName = name + "NodeBridge";
             if (registry.containsBeanDefinition(beanName)) {
                 continue;
             }
-            RootBeanDefinition definition = new RootBeanDefinition(NodeBridge.class,
-                    () -> beanFactory.getBean(ProcessioBridgeFactory.class).createNamed(name));
+            RootBeanDefinition definition = new RootBeanDefinition(NodeBridge.class, () -> {
+                // Whichever factory bean there is (ours or the application's), destroyed after this pool.
+                ProcessioBridgeFactory factory = beanFactory.getBean(ProcessioBridgeFactory.class);
+                for (String factoryName : beanFactory.getBeanNamesForType(ProcessioBridgeFactory.class)) {
+                    beanFactory.registerDependentBean(factoryName, beanName);
+                }
+                return factory.createNamed(name);
+            });
             definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, name));
             definition.setDestroyMethodName("close");
-            definition.setDependsOn("processioBridgeFactory");
             registry.registerBeanDefinition(beanName, definition);
         }
     }

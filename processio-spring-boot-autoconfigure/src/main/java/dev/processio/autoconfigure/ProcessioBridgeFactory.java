@@ -7,6 +7,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,6 +23,7 @@ import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.core.io.support.ResourcePatternResolver;
+import org.springframework.util.StringUtils;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -190,32 +192,40 @@ public class ProcessioBridgeFactory implements DisposableBean {
         synchronized (extracted) {
             extracted.add(target);
         }
-        Resource[] found = directory.isEmpty()
-                ? new Resource[] {resources.getResource(ResourceLoader.CLASSPATH_URL_PREFIX + clean)}
-                : resources.getResources(ResourcePatternResolver.CLASSPATH_ALL_URL_PREFIX + directory + "**");
-        for (Resource resource : found) {
-            if (!resource.isReadable()) {
-                continue;
-            }
-            String url = resource.getURL().toString();
-            int at = directory.isEmpty() ? url.lastIndexOf('/') + 1 : url.lastIndexOf("/" + directory) + 1
-                    + directory.length();
-            String relative = url.substring(at);
-            if (relative.isEmpty() || relative.endsWith("/")) {
-                continue;
-            }
-            Path file = target.resolve(relative).normalize();
-            if (!file.startsWith(target)) {
-                continue;
-            }
-            Files.createDirectories(file.getParent());
-            try (InputStream in = resource.getInputStream()) {
-                Files.copy(in, file);
-            } catch (java.nio.file.FileAlreadyExistsException duplicate) {
-                // The same path in two jars: the first one wins, as on the classpath.
+        if (directory.isEmpty()) {
+            copy(resources.getResource(ResourceLoader.CLASSPATH_URL_PREFIX + clean), target, clean);
+        } else {
+            // Each classpath root that has the directory, in classpath order; paths are relative to
+            // that root, so a nested directory of the same name keeps its place.
+            String roots = ResourcePatternResolver.CLASSPATH_ALL_URL_PREFIX + directory;
+            for (Resource root : resources.getResources(roots)) {
+                String base = root.getURL().toString();
+                for (Resource resource : resources.getResources(base + "**")) {
+                    String url = resource.getURL().toString();
+                    if (url.startsWith(base)) {
+                        String relative = StringUtils.uriDecode(url.substring(base.length()), StandardCharsets.UTF_8);
+                        copy(resource, target, relative);
+                    }
+                }
             }
         }
         return target.resolve(clean.substring(directory.length()));
+    }
+
+    private static void copy(Resource resource, Path target, String relative) throws IOException {
+        if (!resource.isReadable() || relative.isEmpty() || relative.endsWith("/")) {
+            return;
+        }
+        Path file = target.resolve(relative).normalize();
+        if (!file.startsWith(target)) {
+            return;
+        }
+        Files.createDirectories(file.getParent());
+        try (InputStream in = resource.getInputStream()) {
+            Files.copy(in, file);
+        } catch (java.nio.file.FileAlreadyExistsException duplicate) {
+            // The same path in two jars: the first one wins, as on the classpath.
+        }
     }
 
     /** Deletes the directories copied out of the classpath. */

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -49,10 +50,10 @@ public class ProcessioEndpoint {
     }
 
     @WriteOperation
-    public @Nullable ActionResult action(@Selector String pool, String action, @Nullable Integer slot) {
+    public ActionResult action(@Selector String pool, String action, @Nullable Integer slot) {
         NodeBridge bridge = find(pool);
         if (bridge == null) {
-            return null;
+            throw new InvalidEndpointRequestException("no pool '" + pool + "'", "No such pool");
         }
         switch (action) {
             case "restart" -> {
@@ -61,13 +62,17 @@ public class ProcessioEndpoint {
             }
             case "recycle" -> {
                 if (slot == null) {
-                    throw new IllegalArgumentException("action 'recycle' needs a 'slot'");
+                    throw new InvalidEndpointRequestException("action 'recycle' needs a 'slot'", "Missing slot");
                 }
-                bridge.recycle(slot);
+                try {
+                    bridge.recycle(slot);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidEndpointRequestException(e.getMessage(), "No such slot");
+                }
                 return new ActionResult(pool, "recycle", slot, "recycling started");
             }
-            default -> throw new IllegalArgumentException("unknown action '" + action
-                    + "'; use 'restart' or 'recycle' (with 'slot')");
+            default -> throw new InvalidEndpointRequestException("unknown action '" + action
+                    + "'; use 'restart' or 'recycle' (with 'slot')", "Unknown action");
         }
     }
 

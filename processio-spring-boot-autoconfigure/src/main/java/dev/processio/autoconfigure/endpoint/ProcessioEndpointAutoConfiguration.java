@@ -14,11 +14,11 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = ProcessioAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "processio.enabled", matchIfMissing = true)
 @ConditionalOnClass({NodeBridge.class, ConditionalOnAvailableEndpoint.class})
-@ConditionalOnAvailableEndpoint(ProcessioEndpoint.class)
 public final class ProcessioEndpointAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnAvailableEndpoint(ProcessioEndpoint.class)
     ProcessioEndpoint processioEndpoint(ObjectProvider<NodeBridge> bridges) {
         return new ProcessioEndpoint(bridges);
     }

@@ -24,11 +24,11 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBooleanProperty(name = "processio.enabled", matchIfMissing = true)
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(NodeBridge.class)
-@ConditionalOnEnabledHealthIndicator("processio")
 public final class ProcessioHealthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "processioHealthContributor")
+    @ConditionalOnEnabledHealthIndicator("processio")
     HealthContributor processioHealthContributor(ObjectProvider<NodeBridge> bridges) {
         Map<String, HealthIndicator> byPool = new LinkedHashMap<>();
         bridges.orderedStream().forEach(bridge -> byPool.put(bridge.name(), new ProcessioHealthIndicator(bridge)));

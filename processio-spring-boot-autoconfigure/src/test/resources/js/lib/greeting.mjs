@@ -1,0 +1,4 @@
+// Imported by ../handlers.mjs.
+export function greeting(name) {
+  return `hello, ${name}`;
+}
