@@ -65,6 +65,7 @@ public final class NodeBridgeOptions {
     private final CircuitBreakerRegistry circuitBreakerRegistry;
     private final String circuitBreakerConfigName;
     private final MetricsTracker.Factory metricsTrackerFactory;
+    private final boolean shutdownHook;
 
     private NodeBridgeOptions(Builder b) {
         name = b.name;
@@ -108,6 +109,7 @@ public final class NodeBridgeOptions {
         circuitBreakerRegistry = b.circuitBreakerRegistry;
         circuitBreakerConfigName = b.circuitBreakerConfigName;
         metricsTrackerFactory = b.metricsTrackerFactory;
+        shutdownHook = b.shutdownHook;
     }
 
     public static Builder builder() {
@@ -292,6 +294,11 @@ public final class NodeBridgeOptions {
         return metricsTrackerFactory;
     }
 
+    /** Whether a JVM shutdown hook closes the bridge if {@code close()} was not called before the JVM exits. */
+    public boolean shutdownHook() {
+        return shutdownHook;
+    }
+
     /** Builds {@link NodeBridgeOptions}. Not thread-safe. Every setter names its Spring property. */
     public static final class Builder {
 
@@ -336,6 +343,7 @@ public final class NodeBridgeOptions {
         private CircuitBreakerRegistry circuitBreakerRegistry;
         private String circuitBreakerConfigName;
         private MetricsTracker.Factory metricsTrackerFactory;
+        private boolean shutdownHook = true;
 
         private Builder() {
         }
@@ -382,6 +390,7 @@ public final class NodeBridgeOptions {
             circuitBreakerRegistry = o.circuitBreakerRegistry;
             circuitBreakerConfigName = o.circuitBreakerConfigName;
             metricsTrackerFactory = o.metricsTrackerFactory;
+            shutdownHook = o.shutdownHook;
         }
 
         /** Pool name (default {@code default}): letters, digits, {@code _ . -}. */
@@ -638,6 +647,16 @@ public final class NodeBridgeOptions {
         /** Creates the pool's metrics tracker (default: none). */
         public Builder metricsTrackerFactory(MetricsTracker.Factory metricsTrackerFactory) {
             this.metricsTrackerFactory = metricsTrackerFactory;
+            return this;
+        }
+
+        /**
+         * Whether a JVM shutdown hook closes the bridge, as {@code close()} does, when the JVM exits
+         * without it having been closed (default true). Containers that close the bridge themselves,
+         * such as the Spring Boot starter, turn it off so that the close happens in their order.
+         */
+        public Builder shutdownHook(boolean shutdownHook) {
+            this.shutdownHook = shutdownHook;
             return this;
         }
 

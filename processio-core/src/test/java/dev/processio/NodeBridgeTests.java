@@ -317,6 +317,68 @@ class NodeBridgeTests {
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
 
+    @Test
+    void aFullStdinQueueRejectsTheCallAndFreesItsPlace() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1).maxInFlightPerWorker(8).writeQueueFrames(1)
+                .backpressure(Backpressure.FAIL));
+        // A large frame keeps the writer busy while the next ones arrive.
+        String big = "x".repeat(2_000_000);
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            calls.add(bridge.callAsync("echo", big, String.class));
+        }
+        int rejected = 0;
+        for (CompletableFuture<String> call : calls) {
+            try {
+                assertThat(call.get(10, TimeUnit.SECONDS)).hasSize(big.length());
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(BridgeRejectedException.class)
+                        .hasMessageContaining("processio.io.write-queue-frames");
+                rejected++;
+            }
+        }
+        assertThat(rejected).isPositive();
+        // Nothing is left counted against the worker: it serves as many calls as before.
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).inFlight() == 0);
+        List<CompletableFuture<String>> next = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            // One at a time, so that the one-frame queue is never full: a leaked place would leave
+            // the last calls waiting for a worker instead of in flight.
+            next.add(bridge.callAsync("sleep", Map.of("ms", 2000), String.class));
+            int expected = i + 1;
+            await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).inFlight() == expected);
+        }
+        assertThat(bridge.snapshot().pendingCalls()).isZero();
+        for (CompletableFuture<String> call : next) {
+            assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("slept");
+        }
+    }
+
+    @Test
+    void aWorkerThatClosesItsStdinUnderLoadLosesNoCall() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(2).maxWorkers(2).waitDuration(Duration.ofMillis(200)));
+        assertThat(bridge.call("closeStdin", null, String.class)).isEqualTo("closed");
+        List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+        AtomicInteger lost = new AtomicInteger();
+        AtomicInteger ok = new AtomicInteger();
+        runCallers(8, Duration.ofSeconds(2), (caller, n) -> {
+            try {
+                assertThat(bridge.call("echo", caller + "-" + n, String.class)).isEqualTo(caller + "-" + n);
+                ok.incrementAndGet();
+            } catch (WorkerLostException e) {
+                lost.incrementAndGet();
+            } catch (RuntimeException | Error e) {
+                unexpected.add(e);
+            }
+        });
+        assertThat(unexpected).isEmpty();
+        assertThat(ok.get()).isGreaterThan(100);
+        // Only calls written in the broken write can be lost; the rest went to the other worker.
+        assertThat(lost.get()).isLessThanOrEqualTo(16);
+        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().readyWorkers() == 2);
+        assertThat(bridge.snapshot().restarts()).containsEntry(RestartCause.EPIPE, 1L);
+    }
+
     // ---- recycling ---------------------------------------------------------------------------
 
     @Test

@@ -106,6 +106,8 @@ public final class LineReader implements Runnable {
             }
         } catch (IOException e) {
             failure = e;
+        } catch (RuntimeException e) {
+            failure = new IOException("the line sink failed", e);
         } finally {
             sink.end(failure);
         }

@@ -130,7 +130,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         }
         MetricsTracker.Factory factory = options.metricsTrackerFactory();
         this.metrics = factory == null ? MetricsTracker.NONE : factory.create(this);
-        this.shutdownHook = new Thread(this::killAll, "processio-" + name + "-shutdown-hook");
+        this.shutdownHook = new Thread(this::close, "processio-" + name + "-shutdown-hook");
     }
 
     /**
@@ -152,7 +152,9 @@ public final class Pool implements PoolStats, Worker.Listener {
             pool.close();
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
+        if (options.shutdownHook()) {
+            Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
+        }
         pool.housekeeper.scheduleWithFixedDelay(pool::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         return pool;
     }
@@ -312,6 +314,9 @@ public final class Pool implements PoolStats, Worker.Listener {
      *        than treated as a fault of the slot
      */
     private Worker spawnLocked(Slot slot, boolean propagate) {
+        if (closed) {
+            return null;
+        }
         Worker w;
         try {
             w = Worker.start(workerSettings, slot.number, this, housekeeper);
@@ -529,7 +534,8 @@ public final class Pool implements PoolStats, Worker.Listener {
         }
         Worker w = reserve();
         if (w != null) {
-            sendTo(w, call);
+            // Only the caller's own thread may wait for room in a stdin queue.
+            sendTo(w, call, !requeued);
             return;
         }
         if (closed) {
@@ -586,7 +592,7 @@ public final class Pool implements PoolStats, Worker.Listener {
                 unreserve(w);
                 continue;
             }
-            sendTo(w, call);
+            sendTo(w, call, false);
         }
     }
 
@@ -599,7 +605,9 @@ public final class Pool implements PoolStats, Worker.Listener {
             int bestLoad = max;
             for (Slot slot : slots) {
                 Worker w = slot.active;
-                if (w == null || w.state != WorkerState.READY || (refused != null && refused[slot.number - 1])) {
+                if (w == null || w.state != WorkerState.READY || !w.stdin().isOpen()
+                        || (refused != null && refused[slot.number - 1])) {
+                    // A worker whose stdin has failed is about to be reported faulty: never pick it.
                     continue;
                 }
                 int load = w.load.get();
@@ -632,14 +640,18 @@ public final class Pool implements PoolStats, Worker.Listener {
         slots[w.slot() - 1].breaker.releasePermission();
     }
 
-    private void sendTo(Worker w, PoolCall call) {
+    private void sendTo(Worker w, PoolCall call, boolean mayWait) {
         if (call.isDone()) {
             unreserve(w);
             return;
         }
         call.worker = w;
         call.dispatchedNanos = System.nanoTime();
-        w.send(call.id, call.frame).whenComplete((reply, error) -> settled(w, call, reply, error));
+        w.send(call.id, call.frame, mayWait).whenComplete((reply, error) -> settled(w, call, reply, error));
+        if (call.isDone() && w.cancel(call.id)) {
+            // It timed out while being handed over, before the timer could find it on the worker.
+            unreserve(w);
+        }
     }
 
     /** The worker has given the call back: a reply or a failure. Runs once per send. */
@@ -650,7 +662,12 @@ public final class Pool implements PoolStats, Worker.Listener {
         long took = System.nanoTime() - call.dispatchedNanos;
         if (reply != null) {
             w.callsServed.incrementAndGet();
-            slot.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            if (slot.active == w) {
+                slot.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            } else {
+                // A retired worker's outcome says nothing about the slot's current worker.
+                slot.breaker.releasePermission();
+            }
             if (reply.isError()) {
                 RpcError e = reply.error();
                 complete(call, null, new RemoteExecutionException(name, call.method, e.code(), e.type(), e.message(),
@@ -715,15 +732,19 @@ public final class Pool implements PoolStats, Worker.Listener {
         BridgeTimeoutException timeout = new BridgeTimeoutException(name, "call '" + call.method
                 + "' timed out after " + elapsedMillis + " ms on " + w.label() + " (call timeout "
                 + TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos)
-                + " ms: processio.call.timeout or CallOptions.timeout); processio/cancel was sent");
+                + " ms: processio.call.timeout or CallOptions.timeout); the worker was asked to cancel it");
         complete(call, null, timeout);
         if (w.cancel(call.id)) {
             // The worker will never hand this call back: release it here.
             w.load.decrementAndGet();
             Slot slot = slots[w.slot() - 1];
-            slot.lastSoftCause = RestartCause.TIMEOUT;
-            slot.lastError = w.label() + ": call '" + call.method + "' timed out after " + elapsedMillis + " ms";
-            slot.breaker.onError(System.nanoTime() - call.dispatchedNanos, TimeUnit.NANOSECONDS, timeout);
+            if (slot.active == w) {
+                slot.lastSoftCause = RestartCause.TIMEOUT;
+                slot.lastError = w.label() + ": call '" + call.method + "' timed out after " + elapsedMillis + " ms";
+                slot.breaker.onError(System.nanoTime() - call.dispatchedNanos, TimeUnit.NANOSECONDS, timeout);
+            } else {
+                slot.breaker.releasePermission();
+            }
             drainPending();
         }
     }
@@ -801,6 +822,9 @@ public final class Pool implements PoolStats, Worker.Listener {
         }
         lock.lock();
         try {
+            if (closed) {
+                return;
+            }
             for (Slot slot : slots) {
                 Worker w = slot.active;
                 if (w != null && w.state == WorkerState.STARTING) {
@@ -856,7 +880,7 @@ public final class Pool implements PoolStats, Worker.Listener {
     private void ping(Slot slot, Worker w) {
         long id = ids.getAndIncrement();
         long start = System.nanoTime();
-        CompletableFuture<RpcReply> reply = w.send(id, codec.request(id, JsonRpc.PING, null));
+        CompletableFuture<RpcReply> reply = w.send(id, codec.request(id, JsonRpc.PING, null), false);
         java.util.concurrent.ScheduledFuture<?> timer = schedule(() -> {
             if (w.forget(id)) {
                 slot.lastSoftCause = RestartCause.HEARTBEAT;
@@ -988,8 +1012,10 @@ public final class Pool implements PoolStats, Worker.Listener {
                     return null;
                 }
                 slot.incoming = null;
-                if (closed || slot.active != old) {
+                if (closed || slot.active != old || replacement.state != WorkerState.STARTING
+                        || !replacement.isAlive()) {
                     replacement.closeStdin();
+                    old.recycling.set(false);
                     return null;
                 }
                 slot.active = replacement;
@@ -1101,6 +1127,10 @@ public final class Pool implements PoolStats, Worker.Listener {
                 }
             }
         }
+        // Children of the workers could hold their stdout and stderr open.
+        for (ProcessHandle p : descendants) {
+            p.destroyForcibly();
+        }
         for (Worker w : workers) {
             try {
                 if (!w.awaitStopped(Duration.ofSeconds(10))) {
@@ -1111,9 +1141,8 @@ public final class Pool implements PoolStats, Worker.Listener {
                 break;
             }
         }
-        for (ProcessHandle p : descendants) {
-            p.destroyForcibly();
-        }
+        // Calls that came back from the workers (unsent, or idempotent retries) found no one.
+        failPending(this::disposed);
         housekeeper.shutdownNow();
         try {
             housekeeper.awaitTermination(10, TimeUnit.SECONDS);
@@ -1162,13 +1191,6 @@ public final class Pool implements PoolStats, Worker.Listener {
         return true;
     }
 
-    /** Shutdown hook: the JVM is exiting without {@link #close()}; do not leave workers behind. */
-    private void killAll() {
-        for (Worker w : allWorkers()) {
-            w.kill();
-        }
-    }
-
     public boolean isClosed() {
         return closed;
     }
@@ -1206,7 +1228,8 @@ public final class Pool implements PoolStats, Worker.Listener {
                         slot.breaker.getState().name(), slot.lastError, ""));
             }
         }
-        return new PoolSnapshot(name, List.copyOf(workers), pendingCount.get(), activeCalls.get() - pendingCount.get(),
+        int waiting = pendingCount.get();
+        return new PoolSnapshot(name, List.copyOf(workers), waiting, Math.max(0, activeCalls.get() - waiting),
                 served, lateReplies.get(), protocolErrors.get(), restarts, byState);
     }
 

@@ -97,6 +97,8 @@ final class Worker implements ProcessIO.Owner {
     private String label;
     private ProcessIO stdin;
     private StderrLog stderr;
+    private Thread stdoutReader;
+    private Thread stderrReader;
     private long startedAtNanos;
 
     private final CompletableFuture<Worker> ready = new CompletableFuture<>();
@@ -177,9 +179,9 @@ final class Worker implements ProcessIO.Owner {
         label = "worker " + slot + " (pid " + pid + ")";
         String threadPrefix = "processio-" + settings.pool() + "-w" + slot;
         stderr = new StderrLog(settings.pool(), slot, pid, this::streamEnded);
-        new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, stderr)
+        stderrReader = new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, stderr)
                 .start(threadPrefix + "-stderr");
-        new LineReader(process.getInputStream(), settings.maxFrameSize() - 1, false, new StdoutSink())
+        stdoutReader = new LineReader(process.getInputStream(), settings.maxFrameSize() - 1, false, new StdoutSink())
                 .start(threadPrefix + "-stdout");
         stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
         // On a processio thread: the default async executor of onExit() would make unnamed ones.
@@ -220,16 +222,26 @@ final class Worker implements ProcessIO.Owner {
      * @throws BridgeProtocolException when the frame is larger than the frame size limit; nothing is written
      */
     CompletableFuture<RpcReply> send(long id, byte[] frame) {
+        return send(id, frame, true);
+    }
+
+    /**
+     * Like {@link #send(long, byte[])}; with {@code mayWait} false a full stdin queue fails the call
+     * at once with {@link dev.processio.BridgeRejectedException} whatever the backpressure policy,
+     * for threads that must not block.
+     */
+    CompletableFuture<RpcReply> send(long id, byte[] frame, boolean mayWait) {
         checkFrameSize(frame);
         Call call = new Call();
         inFlight.put(id, call);
         // Once the process is gone, ProcessIO fails the write as unsent, so this call is never lost silently.
-        CompletableFuture<Void> write = stdin.write(frame);
+        CompletableFuture<Void> write = mayWait ? stdin.write(frame) : stdin.offer(frame);
         call.write = write;
         write.whenComplete((ok, error) -> {
             if (error != null) {
                 if (inFlight.remove(id, call)) {
-                    call.completeExceptionally(writeFailure((StdinWriteException) error));
+                    // A full queue (BridgeRejectedException) never reached the pipe either.
+                    call.completeExceptionally(error instanceof StdinWriteException failed ? writeFailure(failed) : error);
                 }
             } else if (finished.get() && inFlight.remove(id, call)) {
                 // Written, but the process ended before finish() could see it as written.
@@ -513,6 +525,8 @@ final class Worker implements ProcessIO.Owner {
         }
         try {
             finishCalls();
+        } catch (RuntimeException e) {
+            LOG.error("[{}] {}: failed while ending its calls", settings.pool(), label, e);
         } finally {
             finishedLatch.countDown();
         }
@@ -526,7 +540,11 @@ final class Worker implements ProcessIO.Owner {
         if (fault == null && !killedByUs && !stopRequested && ready.isDone() && !ready.isCompletedExceptionally()) {
             LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(), tailSuffix());
         }
-        listener.exited(this, status);
+        try {
+            listener.exited(this, status);
+        } catch (RuntimeException e) {
+            LOG.error("[{}] {}: exit listener failed", settings.pool(), label, e);
+        }
         // Unwritten frames fail first, as unsent, through their write futures. Calls whose
         // frame was written are lost; the others belong to their write callback.
         stdin.destroy();
@@ -639,7 +657,10 @@ final class Worker implements ProcessIO.Owner {
         }
     }
 
-    /** Waits until the process has ended and the stdin writer has stopped. */
+    /**
+     * Waits until the process has ended, its three threads have stopped and the calls it held have
+     * been failed.
+     */
     boolean awaitStopped(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (!process.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
@@ -647,6 +668,12 @@ final class Worker implements ProcessIO.Owner {
         }
         if (!stdin.awaitStopped(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)))) {
             return false;
+        }
+        for (Thread reader : new Thread[] {stdoutReader, stderrReader}) {
+            reader.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (reader.isAlive()) {
+                return false;
+            }
         }
         return finishedLatch.await(Math.max(deadline - System.nanoTime(), 1_000_000), TimeUnit.NANOSECONDS);
     }

@@ -115,7 +115,10 @@ public class ProcessioBridgeFactory implements DisposableBean {
                 .backoffMultiplier(p.getQuarantine().getBackoffMultiplier())
                 .gracePeriod(p.getShutdown().getGracePeriod())
                 .killTimeout(p.getShutdown().getKillTimeout())
-                .jsonMapper(jsonMapper);
+                .jsonMapper(jsonMapper)
+                // The context closes bridges in its lifecycle, after the web server; a hook of our
+                // own would race it at JVM exit.
+                .shutdownHook(false);
         if (!p.getWorker().getCommand().isEmpty()) {
             b.command(p.getWorker().getCommand());
         }

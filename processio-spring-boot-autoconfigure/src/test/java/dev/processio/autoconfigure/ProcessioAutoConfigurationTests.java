@@ -126,8 +126,10 @@ class ProcessioAutoConfigurationTests {
             NodeBridgeOptions core = NodeBridgeOptions.builder().module(options.module()).minWorkers(0).build();
             assertThat(options).usingRecursiveComparison()
                     .ignoringFields("jsonMapper", "circuitBreakerRegistry", "circuitBreakerConfigName",
-                            "metricsTrackerFactory")
+                            "metricsTrackerFactory", "shutdownHook")
                     .isEqualTo(core);
+            // The context closes its bridges in its own lifecycle; no JVM hook of the bridge races it.
+            assertThat(options.shutdownHook()).isFalse();
         });
     }
 
