@@ -68,7 +68,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Callers dispatch on their own thread; replies complete calls on the worker's stdout thread.
  * One housekeeper thread, {@code processio-<pool>-housekeeper}, runs timers, heartbeats,
  * recycling checks, respawns and write-timeout checks. Changes of slot state (spawn, quarantine,
- * recycle, retire) happen under {@code lock}; the per-call path takes no lock.
+ * recycle, retire) happen under {@code lock}; the per-call path takes no pool-wide lock, only the
+ * short lock of the chosen worker's stdin queue.
  */
 public final class Pool implements PoolStats, Worker.Listener {
 
