@@ -1,0 +1,130 @@
+// The Node.js baseline: a minimal hand-written parent that does what the processio pool does,
+// with Node's own child_process: spawns `node processio-worker.mjs echo.mjs`, waits for
+// processio/ready, writes one JSON-RPC request per line to the child's stdin and matches reply
+// lines by id. Calls go round-robin over the children. "Callers" are concurrent async loops.
+//
+// Usage: node node-parent.mjs '<json>' where json is
+//   {"node": "...", "worker": ".../processio-worker.mjs", "module": ".../echo.mjs",
+//    "tasks": [{"kind": "seq", "size": 100, "seconds": 1},
+//              {"kind": "pipe", "workers": 2, "callers": 16, "size": 100, "seconds": 1},
+//              {"kind": "cold", "workers": 4, "repeat": 5}]}
+// Prints one JSON line per task on stdout: {"task":..., "calls":..., "seconds":..., ...}.
+
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+
+const config = JSON.parse(process.argv[2]);
+
+function startChild() {
+  const child = spawn(config.node, [config.worker, config.module], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const pending = new Map();
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let onReady;
+  const ready = new Promise((resolve) => { onReady = resolve; });
+  child.stdout.on('data', (chunk) => {
+    let text = rest + decoder.write(chunk);
+    let start = 0;
+    let nl;
+    while ((nl = text.indexOf('\n', start)) !== -1) {
+      const msg = JSON.parse(text.slice(start, nl));
+      start = nl + 1;
+      if (msg.id === undefined) {
+        if (msg.method === 'processio/ready') onReady();
+        continue;
+      }
+      const p = pending.get(msg.id);
+      if (p) {
+        pending.delete(msg.id);
+        if ('result' in msg) p.resolve(msg.result);
+        else p.reject(new Error(JSON.stringify(msg.error)));
+      }
+    }
+    rest = text.slice(start);
+  });
+  return { child, pending, ready };
+}
+
+async function startPool(workers) {
+  const children = [];
+  for (let i = 0; i < workers; i++) children.push(startChild());
+  await Promise.all(children.map((c) => c.ready));
+  let nextId = 0;
+  return {
+    call(method, params) {
+      const id = ++nextId;
+      const c = children[id % children.length];
+      return new Promise((resolve, reject) => {
+        c.pending.set(id, { resolve, reject });
+        c.child.stdin.write(`{"jsonrpc":"2.0","id":${id},"method":"${method}","params":${JSON.stringify(params)}}\n`);
+      });
+    },
+    async close() {
+      await Promise.all(children.map((c) => new Promise((resolve) => {
+        c.child.once('exit', resolve);
+        c.child.stdin.end();
+      })));
+    },
+  };
+}
+
+function paramsOf(size) {
+  const text = 'x'.repeat(size - '{"text":""}'.length);
+  return { text };
+}
+
+const pools = new Map();
+async function pool(workers) {
+  if (!pools.has(workers)) pools.set(workers, await startPool(workers));
+  return pools.get(workers);
+}
+
+async function callLoop(p, params, deadline, latencies) {
+  let calls = 0;
+  while (process.hrtime.bigint() < deadline) {
+    const before = process.hrtime.bigint();
+    const r = await p.call('echo', params);
+    if (r.text.length !== params.text.length) throw new Error('wrong reply');
+    calls++;
+    if (latencies) latencies.push(Number(process.hrtime.bigint() - before) / 1e3);
+  }
+  return calls;
+}
+
+async function run(task) {
+  if (task.kind === 'cold') {
+    const times = [];
+    for (let i = 0; i < (task.repeat ?? 1); i++) {
+      const start = process.hrtime.bigint();
+      const p = await startPool(task.workers);
+      await p.call('echo', paramsOf(100));
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      await p.close();
+    }
+    times.sort((a, b) => a - b);
+    return { millis: times[Math.floor(times.length / 2)], all: times };
+  }
+  const params = paramsOf(task.size);
+  const p = await pool(task.workers ?? 1);
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(task.seconds * 1e9));
+  if (task.kind === 'seq') {
+    const latencies = [];
+    const calls = await callLoop(p, params, deadline, latencies);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    latencies.sort((a, b) => a - b);
+    const n = latencies.length;
+    return { calls, seconds, p50: latencies[Math.floor(n / 2)], p99: latencies[Math.max(0, Math.ceil(n * 0.99) - 1)] };
+  }
+  const loops = [];
+  for (let c = 0; c < task.callers; c++) loops.push(callLoop(p, params, deadline, null));
+  const counts = await Promise.all(loops);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { calls: counts.reduce((a, b) => a + b, 0), seconds };
+}
+
+for (const task of config.tasks) {
+  const result = await run(task);
+  process.stdout.write(JSON.stringify({ task, ...result }) + '\n');
+}
+for (const p of pools.values()) await p.close();
