@@ -76,8 +76,7 @@ public final class NodeBridge implements AutoCloseable {
     }
 
     public <T> CompletableFuture<T> callAsync(String method, Object params, Class<T> type, CallOptions options) {
-        JavaType javaType = pool.mapper().constructType(type);
-        return pool.submit(method, params, options).thenApply(result -> pool.map(method, result, javaType));
+        return submitAsync(method, params, pool.mapper().constructType(type), options);
     }
 
     public <T> CompletableFuture<T> callAsync(String method, Object params, TypeReference<T> type) {
@@ -86,8 +85,11 @@ public final class NodeBridge implements AutoCloseable {
 
     public <T> CompletableFuture<T> callAsync(String method, Object params, TypeReference<T> type,
             CallOptions options) {
-        JavaType javaType = pool.mapper().constructType(type);
-        return pool.submit(method, params, options).thenApply(result -> pool.map(method, result, javaType));
+        return submitAsync(method, params, pool.mapper().constructType(type), options);
+    }
+
+    private <T> CompletableFuture<T> submitAsync(String method, Object params, JavaType type, CallOptions options) {
+        return pool.submit(method, params, options).thenApply(result -> pool.<T>map(method, result, type));
     }
 
     private <T> T await(String method, CompletableFuture<JsonNode> pending, JavaType type) {

@@ -359,24 +359,7 @@ public final class BenchRun {
     private Measure measure(Impl impl, Segment seg, double secs) throws InterruptedException {
         Map<String, String> params = params(seg.size);
         if (seg.kind.equals("seq")) {
-            long[] lat = new long[1 << 16];
-            int n = 0;
-            long start = System.nanoTime();
-            long deadline = start + (long) (secs * 1e9);
-            long before = start;
-            while (before < deadline) {
-                callOnce(impl, params);
-                long after = System.nanoTime();
-                if (n == lat.length) {
-                    lat = Arrays.copyOf(lat, n * 2);
-                }
-                lat[n++] = after - before;
-                before = after;
-            }
-            long[] sorted = Arrays.copyOf(lat, n);
-            Arrays.sort(sorted);
-            return new Measure(n, (before - start) / 1e9, sorted[n / 2] / 1e3,
-                    sorted[Math.max(0, (int) Math.ceil(n * 0.99) - 1)] / 1e3, seg.size);
+            return sequential(secs, seg.size, () -> callOnce(impl, params));
         }
         AtomicLong calls = new AtomicLong();
         CountDownLatch go = new CountDownLatch(1);
@@ -513,6 +496,34 @@ public final class BenchRun {
         return (System.nanoTime() - start) / 1e6;
     }
 
+    /** One round trip of a sequential measurement. */
+    @FunctionalInterface
+    interface RoundTrip<E extends Exception> {
+        void run() throws E;
+    }
+
+    /** Runs round trips back to back for {@code secs} seconds; the median and p99 of their latencies. */
+    private static <E extends Exception> Measure sequential(double secs, int size, RoundTrip<E> roundTrip) throws E {
+        long[] lat = new long[1 << 16];
+        int n = 0;
+        long start = System.nanoTime();
+        long deadline = start + (long) (secs * 1e9);
+        long before = start;
+        while (before < deadline) {
+            roundTrip.run();
+            long after = System.nanoTime();
+            if (n == lat.length) {
+                lat = Arrays.copyOf(lat, n * 2);
+            }
+            lat[n++] = after - before;
+            before = after;
+        }
+        long[] sorted = Arrays.copyOf(lat, n);
+        Arrays.sort(sorted);
+        return new Measure(n, (before - start) / 1e9, sorted[n / 2] / 1e3,
+                sorted[Math.max(0, (int) Math.ceil(n * 0.99) - 1)] / 1e3, size);
+    }
+
     // --- raw pipe ----------------------------------------------------------------------------
 
     /** {@code cat} as the echo child: 100-byte lines, one at a time, no JSON. */
@@ -521,12 +532,7 @@ public final class BenchRun {
         Process cat = new ProcessBuilder("cat").start();
         try (OutputStream w = cat.getOutputStream(); InputStream r = cat.getInputStream()) {
             byte[] buf = new byte[line.length];
-            long[] lat = new long[1 << 16];
-            int n = 0;
-            long start = System.nanoTime();
-            long deadline = start + (long) (secs * 1e9);
-            long before = start;
-            while (before < deadline) {
+            return sequential(secs, line.length, () -> {
                 w.write(line);
                 w.flush();
                 int got = 0;
@@ -537,17 +543,7 @@ public final class BenchRun {
                     }
                     got += k;
                 }
-                long after = System.nanoTime();
-                if (n == lat.length) {
-                    lat = Arrays.copyOf(lat, n * 2);
-                }
-                lat[n++] = after - before;
-                before = after;
-            }
-            long[] sorted = Arrays.copyOf(lat, n);
-            Arrays.sort(sorted);
-            return new Measure(n, (before - start) / 1e9, sorted[n / 2] / 1e3,
-                    sorted[Math.max(0, (int) Math.ceil(n * 0.99) - 1)] / 1e3, line.length);
+            });
         } finally {
             cat.destroy();
             cat.waitFor(5, TimeUnit.SECONDS);

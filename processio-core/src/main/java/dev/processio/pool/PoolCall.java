@@ -1,5 +1,12 @@
 package dev.processio.pool;
 
+import dev.processio.BridgeDisposedException;
+import dev.processio.BridgeRejectedException;
+import dev.processio.BridgeTimeoutException;
+import dev.processio.BridgeUnavailableException;
+import dev.processio.RemoteExecutionException;
+import dev.processio.WorkerLostException;
+import dev.processio.io.StdinWriteException;
 import dev.processio.metrics.CallOutcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -72,23 +79,23 @@ final class PoolCall {
 
     /** How a failure maps to a metrics outcome. */
     static CallOutcome outcomeOf(Throwable error) {
-        if (error instanceof dev.processio.BridgeTimeoutException) {
+        if (error instanceof BridgeTimeoutException) {
             return CallOutcome.TIMEOUT;
         }
-        if (error instanceof dev.processio.WorkerLostException
-                || error instanceof dev.processio.io.StdinWriteException) {
+        if (error instanceof WorkerLostException
+                || error instanceof StdinWriteException) {
             return CallOutcome.WORKER_LOST;
         }
-        if (error instanceof dev.processio.BridgeRejectedException) {
+        if (error instanceof BridgeRejectedException) {
             return CallOutcome.REJECTED;
         }
-        if (error instanceof dev.processio.BridgeUnavailableException) {
+        if (error instanceof BridgeUnavailableException) {
             return CallOutcome.UNAVAILABLE;
         }
-        if (error instanceof dev.processio.BridgeDisposedException) {
+        if (error instanceof BridgeDisposedException) {
             return CallOutcome.DISPOSED;
         }
-        if (error instanceof dev.processio.RemoteExecutionException) {
+        if (error instanceof RemoteExecutionException) {
             return CallOutcome.REMOTE_ERROR;
         }
         return CallOutcome.PROTOCOL_ERROR;
