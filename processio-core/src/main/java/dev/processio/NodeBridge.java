@@ -6,7 +6,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JavaType;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Calls functions in a pool of long-lived worker processes.
@@ -28,10 +27,11 @@ import tools.jackson.databind.JsonNode;
  * the worker was lost after receiving it.
  *
  * <h2>Threads</h2>
- * Thread-safe. {@code call} maps the result on the calling thread. The future of
- * {@code callAsync} completes on a processio thread (the worker's stdout reader, or the pool's
- * housekeeper for timeouts), which also maps the result: keep dependent stages short, or use the
- * {@code ...Async} stages of {@link CompletableFuture} with an executor of your own.
+ * Thread-safe. The result is read into the requested type straight from the reply line, once, on
+ * the worker's stdout thread; custom deserializers run there. The future of {@code callAsync}
+ * completes on a processio thread (that stdout thread, or the pool's housekeeper for timeouts):
+ * keep dependent stages short, or use the {@code ...Async} stages of {@link CompletableFuture}
+ * with an executor of your own.
  */
 public final class NodeBridge implements AutoCloseable {
 
@@ -60,7 +60,7 @@ public final class NodeBridge implements AutoCloseable {
     }
 
     public <T> T call(String method, Object params, Class<T> type, CallOptions options) {
-        return await(method, pool.submit(method, params, options), pool.mapper().constructType(type));
+        return await(method, submit(method, params, pool.mapper().constructType(type), options));
     }
 
     public <T> T call(String method, Object params, TypeReference<T> type) {
@@ -68,7 +68,7 @@ public final class NodeBridge implements AutoCloseable {
     }
 
     public <T> T call(String method, Object params, TypeReference<T> type, CallOptions options) {
-        return await(method, pool.submit(method, params, options), pool.mapper().constructType(type));
+        return await(method, submit(method, params, pool.mapper().constructType(type), options));
     }
 
     public <T> CompletableFuture<T> callAsync(String method, Object params, Class<T> type) {
@@ -76,7 +76,7 @@ public final class NodeBridge implements AutoCloseable {
     }
 
     public <T> CompletableFuture<T> callAsync(String method, Object params, Class<T> type, CallOptions options) {
-        return submitAsync(method, params, pool.mapper().constructType(type), options);
+        return submit(method, params, pool.mapper().constructType(type), options);
     }
 
     public <T> CompletableFuture<T> callAsync(String method, Object params, TypeReference<T> type) {
@@ -85,24 +85,24 @@ public final class NodeBridge implements AutoCloseable {
 
     public <T> CompletableFuture<T> callAsync(String method, Object params, TypeReference<T> type,
             CallOptions options) {
-        return submitAsync(method, params, pool.mapper().constructType(type), options);
+        return submit(method, params, pool.mapper().constructType(type), options);
     }
 
-    private <T> CompletableFuture<T> submitAsync(String method, Object params, JavaType type, CallOptions options) {
-        return pool.submit(method, params, options).thenApply(result -> pool.<T>map(method, result, type));
+    /** The pool reads the result into {@code type}, so the future's value is a {@code T}. */
+    @SuppressWarnings("unchecked")
+    private <T> CompletableFuture<T> submit(String method, Object params, JavaType type, CallOptions options) {
+        return (CompletableFuture<T>) (CompletableFuture<?>) pool.submit(method, params, type, options);
     }
 
-    private <T> T await(String method, CompletableFuture<JsonNode> pending, JavaType type) {
-        JsonNode result;
+    private <T> T await(String method, CompletableFuture<T> pending) {
         try {
-            result = pending.get();
+            return pending.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BridgeException(pool.name(), "interrupted while waiting for call '" + method + "'", e);
         } catch (ExecutionException e) {
             throw unwrap(e.getCause());
         }
-        return pool.map(method, result, type);
     }
 
     private static RuntimeException unwrap(Throwable cause) {

@@ -63,6 +63,25 @@ class NodeBridgeTests {
     record Point(int x, int y) {
     }
 
+    /** Results are read on the worker's stdout thread: a result that does not fit must fail only its own call. */
+    @Test
+    void aResultThatDoesNotFitTheTypeFailsTheCallAndNotTheWorker() throws Exception {
+        NodeBridge bridge = bridge("echo.mjs", b -> b);
+        assertThatThrownBy(() -> bridge.call("echo", Map.of("x", "three", "y", List.of(1, 2)), Point.class))
+                .isInstanceOfSatisfying(BridgeProtocolException.class, e -> assertThat(e.getMessage())
+                        .startsWith("test: the result of 'echo' does not map to " + Point.class.getName()));
+        assertThat(bridge.callAsync("echo", "text", Point.class))
+                .failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingCause()
+                .isInstanceOf(BridgeProtocolException.class);
+        assertThat(bridge.call("echo", new Point(5, 6), Point.class)).isEqualTo(new Point(5, 6));
+        PoolSnapshot snapshot = bridge.snapshot();
+        assertThat(snapshot.protocolErrors()).isZero();
+        assertThat(snapshot.workers()).singleElement().satisfies(w -> {
+            assertThat(w.state()).isEqualTo(WorkerState.READY);
+            assertThat(w.totalRestarts()).isZero();
+        });
+    }
+
     @Test
     void remoteErrorsAreTypedAndDoNotHurtTheWorker() {
         NodeBridge bridge = bridge("echo.mjs", b -> b);

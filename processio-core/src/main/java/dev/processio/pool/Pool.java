@@ -48,7 +48,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -465,10 +465,11 @@ public final class Pool implements PoolStats, Worker.Listener {
     // ---- calls -------------------------------------------------------------------------------
 
     /**
-     * Submits a call. The returned future completes with the raw result or fails with a
-     * {@link BridgeException}; it always completes.
+     * Submits a call. The returned future completes with the result read into {@code resultType}
+     * (on the worker's stdout thread) or fails with a {@link BridgeException}; it always completes.
      */
-    public CompletableFuture<JsonNode> submit(String method, Object params, CallOptions callOptions) {
+    public CompletableFuture<Object> submit(String method, Object params, JavaType resultType,
+            CallOptions callOptions) {
         if (closed) {
             return failedNow(CallOutcome.DISPOSED, disposed());
         }
@@ -490,7 +491,7 @@ public final class Pool implements PoolStats, Worker.Listener {
                     + options.maxFrameSize() + " bytes (processio.io.max-frame-size); nothing was sent"));
         }
         Duration timeout = callOptions.timeout() != null ? callOptions.timeout() : options.callTimeout();
-        PoolCall call = new PoolCall(id, method, frame, callOptions.idempotent(), timeout.toNanos());
+        PoolCall call = new PoolCall(id, method, frame, resultType, callOptions.idempotent(), timeout.toNanos());
         activeCalls.incrementAndGet();
         call.timer = schedule(() -> timedOut(call), call.timeoutNanos);
         if (call.timer == null) {
@@ -510,19 +511,9 @@ public final class Pool implements PoolStats, Worker.Listener {
         }
     }
 
-    private CompletableFuture<JsonNode> failedNow(CallOutcome outcome, BridgeException error) {
+    private CompletableFuture<Object> failedNow(CallOutcome outcome, BridgeException error) {
         metrics.callCompleted(outcome, 0);
         return CompletableFuture.failedFuture(error);
-    }
-
-    /** Maps a raw result to the caller's type. */
-    public <T> T map(String method, JsonNode result, tools.jackson.databind.JavaType type) {
-        try {
-            return mapper.treeToValue(result, type);
-        } catch (JacksonException e) {
-            throw new BridgeProtocolException(name, "the result of '" + method + "' does not map to "
-                    + type.toCanonical() + ": " + e.getOriginalMessage(), e);
-        }
     }
 
     public ObjectMapper mapper() {
@@ -648,7 +639,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         }
         call.worker = w;
         call.dispatchedNanos = System.nanoTime();
-        w.send(call.id, call.frame, mayWait).whenComplete((reply, error) -> settled(w, call, reply, error));
+        w.send(call.id, call.frame, call.resultType, mayWait).whenComplete((reply, error) -> settled(w, call, reply, error));
         if (call.isDone() && w.cancel(call.id)) {
             // It timed out while being handed over, before the timer could find it on the worker.
             unreserve(w);
@@ -673,9 +664,13 @@ public final class Pool implements PoolStats, Worker.Listener {
                 RpcError e = reply.error();
                 complete(call, null, new RemoteExecutionException(name, call.method, e.code(), e.type(), e.message(),
                         e.stack()));
+            } else if (reply.unreadable() != null) {
+                RuntimeException e = reply.unreadable();
+                complete(call, null, new BridgeProtocolException(name, "the result of '" + call.method
+                        + "' does not map to " + call.resultType.toCanonical() + ": "
+                        + (e instanceof JacksonException je ? je.getOriginalMessage() : e.toString()), e));
             } else {
-                complete(call, reply.result() == null ? tools.jackson.databind.node.NullNode.getInstance()
-                        : reply.result(), null);
+                complete(call, reply.result(), null);
             }
             maybeRecycleByRequests(slot, w);
         } else if (error instanceof StdinWriteException unsent && !unsent.reachedWorker()) {
@@ -703,7 +698,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         drainPending();
     }
 
-    private void complete(PoolCall call, JsonNode result, BridgeException error) {
+    private void complete(PoolCall call, Object result, BridgeException error) {
         if (!call.finish()) {
             return;
         }
@@ -881,7 +876,7 @@ public final class Pool implements PoolStats, Worker.Listener {
     private void ping(Slot slot, Worker w) {
         long id = ids.getAndIncrement();
         long start = System.nanoTime();
-        CompletableFuture<RpcReply> reply = w.send(id, codec.request(id, JsonRpc.PING, null), false);
+        CompletableFuture<RpcReply> reply = w.send(id, codec.request(id, JsonRpc.PING, null), null, false);
         java.util.concurrent.ScheduledFuture<?> timer = schedule(() -> {
             if (w.forget(id)) {
                 slot.lastSoftCause = RestartCause.HEARTBEAT;

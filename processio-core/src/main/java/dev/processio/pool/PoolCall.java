@@ -11,7 +11,7 @@ import dev.processio.metrics.CallOutcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.JavaType;
 
 /**
  * One call on its way through the pool: encoded once, possibly sent to more than one worker (when
@@ -25,11 +25,13 @@ final class PoolCall {
     final long id;
     final String method;
     final byte[] frame;
+    /** What the result is read into. */
+    final JavaType resultType;
     final boolean idempotent;
     final long startNanos;
     final long timeoutNanos;
-    /** The raw result; mapped to the caller's type by the caller. */
-    final CompletableFuture<JsonNode> result = new CompletableFuture<>();
+    /** The result, already in the caller's type. */
+    final CompletableFuture<Object> result = new CompletableFuture<>();
 
     private final AtomicBoolean done = new AtomicBoolean();
 
@@ -44,10 +46,11 @@ final class PoolCall {
     /** The wait-for-a-worker timer, while pending. */
     volatile ScheduledFuture<?> acquireTimer;
 
-    PoolCall(long id, String method, byte[] frame, boolean idempotent, long timeoutNanos) {
+    PoolCall(long id, String method, byte[] frame, JavaType resultType, boolean idempotent, long timeoutNanos) {
         this.id = id;
         this.method = method;
         this.frame = frame;
+        this.resultType = resultType;
         this.idempotent = idempotent;
         this.timeoutNanos = timeoutNanos;
         this.startNanos = System.nanoTime();

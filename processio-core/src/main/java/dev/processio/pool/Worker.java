@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -219,20 +220,16 @@ final class Worker implements ProcessIO.Owner {
      *
      * @param id the request's id, as encoded in {@code frame}
      * @param frame the whole request line, newline included
+     * @param resultType what the reply's result is read into, on this worker's stdout thread;
+     *        {@code null} to skip it
+     * @param mayWait whether a full stdin queue may be waited on; when {@code false} it fails the
+     *        call at once with {@link dev.processio.BridgeRejectedException} whatever the
+     *        backpressure policy, for threads that must not block
      * @throws BridgeProtocolException when the frame is larger than the frame size limit; nothing is written
      */
-    CompletableFuture<RpcReply> send(long id, byte[] frame) {
-        return send(id, frame, true);
-    }
-
-    /**
-     * Like {@link #send(long, byte[])}; with {@code mayWait} false a full stdin queue fails the call
-     * at once with {@link dev.processio.BridgeRejectedException} whatever the backpressure policy,
-     * for threads that must not block.
-     */
-    CompletableFuture<RpcReply> send(long id, byte[] frame, boolean mayWait) {
+    CompletableFuture<RpcReply> send(long id, byte[] frame, JavaType resultType, boolean mayWait) {
         checkFrameSize(frame);
-        Call call = new Call();
+        Call call = new Call(resultType);
         inFlight.put(id, call);
         // Once the process is gone, ProcessIO fails the write as unsent, so this call is never lost silently.
         CompletableFuture<Void> write = mayWait ? stdin.write(frame) : stdin.offer(frame);
@@ -253,7 +250,12 @@ final class Worker implements ProcessIO.Owner {
 
     /** A call held by this worker; {@code write} is its frame's write, once handed to ProcessIO. */
     private static final class Call extends CompletableFuture<RpcReply> {
+        final JavaType resultType;
         volatile CompletableFuture<Void> write;
+
+        Call(JavaType resultType) {
+            this.resultType = resultType;
+        }
 
         boolean written() {
             CompletableFuture<Void> w = write;
@@ -382,7 +384,7 @@ final class Worker implements ProcessIO.Owner {
 
     // ---- stdout ------------------------------------------------------------------------------
 
-    private final class StdoutSink implements LineReader.Sink {
+    private final class StdoutSink implements LineReader.Sink, RpcCodec.ResultTypes {
 
         @Override
         public void line(byte[] bytes, int offset, int length) {
@@ -398,7 +400,7 @@ final class Worker implements ProcessIO.Owner {
         private void handle(byte[] bytes, int offset, int length) {
             RpcMessage message;
             try {
-                message = codec.decode(bytes, offset, length);
+                message = codec.decode(bytes, offset, length, this);
             } catch (MalformedFrameException e) {
                 protocolErrors.incrementAndGet();
                 listener.protocolError(Worker.this, e.kind());
@@ -423,6 +425,12 @@ final class Worker implements ProcessIO.Owner {
                 LOG.warn("[{}] {} wrote a line that is not a protocol message on stdout (ignored): {}",
                         settings.pool(), label, RpcCodec.excerpt(bytes, offset, length, 200));
             }
+        }
+
+        @Override
+        public JavaType resultType(long id) {
+            Call call = inFlight.get(id);
+            return call == null ? null : call.resultType;
         }
 
         @Override

@@ -1,42 +1,74 @@
 package dev.processio.protocol;
 
-import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.exc.InputCoercionException;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Encodes requests and notifications into frames, and classifies the lines a worker writes to
- * stdout.
+ * Encodes requests and notifications into frames, and reads the lines a worker writes to stdout.
  *
- * <p>Params are written with the application's mapper, so its modules and settings apply. Frames
- * read from the worker are parsed with an internal mapper whose read limits are raised to the
- * frame size limit, which is the limit that counts here.
+ * <p>Params are written with the application's mapper, so its modules and settings apply. A reply
+ * is read in one pass: a streaming parser checks the envelope and reads the {@code result} member
+ * straight into the type the caller asked for, with the application's mapper, without building a
+ * tree or copying the line. The parser's read limits are raised to the frame size limit, which is
+ * the limit that counts here.
  *
- * <p>Thread-safe and stateless.
+ * <p>Thread-safe.
  */
 public final class RpcCodec {
+
+    /** Says what the result of a reply is read into. Called on the thread that decodes. */
+    @FunctionalInterface
+    public interface ResultTypes {
+
+        /** The type to read the result of reply {@code id} into, or {@code null} to skip it: nobody waits for it. */
+        JavaType resultType(long id);
+    }
+
+    /** Cached readers beyond this many result types are not kept (types are normally a handful). */
+    private static final int MAX_CACHED_READERS = 1024;
+    private static final byte[] VERSION = JsonRpc.VERSION.getBytes(StandardCharsets.US_ASCII);
 
     private final ObjectMapper mapper;
     /** The application's mapper without indentation: a frame must stay on one line. */
     private final ObjectWriter writer;
-    private final JsonMapper reader;
+    /** The application's mapper, reading one value out of a longer line. */
+    private final ObjectReader resultReader;
+    private final ConcurrentMap<JavaType, ObjectReader> resultReaders = new ConcurrentHashMap<>();
+    /** Parses lines, and reads the members that are not results (errors, notification params) as trees. */
+    private final JsonMapper lines;
 
     /**
-     * @param mapper the application's mapper, for params
+     * @param mapper the application's mapper, for params and results
      * @param maxFrameSize the frame size limit, in bytes
      */
     public RpcCodec(ObjectMapper mapper, int maxFrameSize) {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
         this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
+        // The result is one value inside the envelope: what follows it is the rest of the line.
+        this.resultReader = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         // The frame size limit is what bounds a frame; Jackson's finer defaults would turn valid
         // replies (deep nesting, long keys) into protocol faults.
         StreamReadConstraints limits = StreamReadConstraints.builder()
@@ -46,13 +78,18 @@ public final class RpcCodec {
                 .maxNestingDepth(Math.max(10_000, StreamReadConstraints.DEFAULT_MAX_DEPTH))
                 .maxNumberLength(Math.max(100_000, StreamReadConstraints.DEFAULT_MAX_NUM_LEN))
                 .build();
-        this.reader = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build()).build();
+        // Lines are parsed on the workers' own stdout threads: per-thread buffers cost nothing per line.
+        JsonFactory factory = JsonFactory.builder().streamReadConstraints(limits)
+                .recyclerPool(JsonRecyclerPools.threadLocalPool()).build();
+        this.lines = JsonMapper.builder(factory).disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     }
 
-    /** The application's mapper, for converting results. */
+    /** The application's mapper. */
     public ObjectMapper mapper() {
         return mapper;
     }
+
+    // ---- encoding ----------------------------------------------------------------------------
 
     /** {@code {"jsonrpc":"2.0","id":id,"method":method,"params":params}\n}; params omitted when {@code null}. */
     public byte[] request(long id, String method, Object params) {
@@ -65,7 +102,7 @@ public final class RpcCodec {
     }
 
     private byte[] encode(boolean withId, long id, String method, Object params) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        FrameOutput out = new FrameOutput();
         try (JsonGenerator g = writer.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringProperty("jsonrpc", JsonRpc.VERSION);
@@ -79,17 +116,71 @@ public final class RpcCodec {
             }
             g.writeEndObject();
         }
-        out.write('\n');
-        return out.toByteArray();
+        return out.frame();
     }
 
     /**
-     * Classifies one stdout line (without its newline).
+     * Collects what the generator flushes (for a small frame, all of it at once, when it closes)
+     * into an array sized to the frame with its newline, so that a frame is normally one exact
+     * allocation, not a growing buffer and a copy.
+     */
+    private static final class FrameOutput extends OutputStream {
+
+        private byte[] buf;
+        private int size;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buf[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, size, len);
+            size += len;
+        }
+
+        /** Room for {@code len} more bytes and the newline. */
+        private void ensure(int len) {
+            int needed = size + len + 1;
+            if (buf == null) {
+                buf = new byte[needed];
+            } else if (needed > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(needed, 2 * buf.length));
+            }
+        }
+
+        byte[] frame() {
+            ensure(0);
+            buf[size++] = '\n';
+            return size == buf.length ? buf : Arrays.copyOf(buf, size);
+        }
+    }
+
+    // ---- decoding ----------------------------------------------------------------------------
+
+    /**
+     * Classifies one stdout line (without its newline), reading results as {@link JsonNode} trees.
      *
      * @return the message, or {@code null} for a blank line
      * @throws MalformedFrameException when the line starts like JSON but is not a valid message
      */
     public RpcMessage decode(byte[] bytes, int offset, int length) throws MalformedFrameException {
+        JavaType tree = mapper.constructType(JsonNode.class);
+        return decode(bytes, offset, length, id -> tree);
+    }
+
+    /**
+     * Classifies one stdout line (without its newline). A reply's result is read into the type that
+     * {@code types} gives for its id; a result that does not fit that type makes a reply with
+     * {@link RpcReply#unreadable()} set, not a corrupt frame.
+     *
+     * @return the message, or {@code null} for a blank line
+     * @throws MalformedFrameException when the line starts like JSON but is not a valid message
+     */
+    public RpcMessage decode(byte[] bytes, int offset, int length, ResultTypes types) throws MalformedFrameException {
         int first = offset;
         int end = offset + length;
         while (first < end && isBlank(bytes[first])) {
@@ -104,54 +195,245 @@ public final class RpcCodec {
         if (!Utf8.isValid(bytes, first, end)) {
             throw new MalformedFrameException("invalid_json", "not valid UTF-8", null);
         }
-        JsonNode tree;
-        try {
-            tree = reader.readTree(bytes, offset, length);
+        try (JsonParser p = lines.tokenStreamFactory().createParser(ObjectReadContext.empty(), bytes, first,
+                end - first)) {
+            return new Envelope(p, types).read();
         } catch (JacksonException e) {
             throw new MalformedFrameException("invalid_json", "not valid JSON: " + e.getOriginalMessage(), e);
         }
-        if (tree == null || !tree.isObject()) {
-            throw invalid("a JSON-RPC message must be a JSON object (batches are not used)");
+    }
+
+    /**
+     * One line's message, read member by member. A wrong member is remembered rather than thrown at
+     * once, so that a line that is also not valid JSON further on is reported as invalid JSON.
+     */
+    private final class Envelope {
+
+        private final JsonParser p;
+        private final ResultTypes types;
+        private String problem;
+        private boolean versionSeen;
+        private boolean idSeen;
+        private boolean idValid;
+        private boolean idNull;
+        private long id;
+        private String method;
+        private boolean methodSeen;
+        private boolean paramsSeen;
+        private JsonNode params;
+        private boolean resultSeen;
+        private Object result;
+        /** A result met before the id, so that its type was not known yet. */
+        private JsonNode resultTree;
+        private RuntimeException unreadable;
+        private boolean errorSeen;
+        private JsonNode error;
+
+        Envelope(JsonParser p, ResultTypes types) {
+            this.p = p;
+            this.types = types;
         }
-        JsonNode version = tree.get("jsonrpc");
-        if (version == null || !version.isString() || !JsonRpc.VERSION.equals(version.stringValue())) {
-            throw invalid("\"jsonrpc\" must be \"2.0\"");
-        }
-        JsonNode id = tree.get("id");
-        JsonNode method = tree.get("method");
-        if (method != null) {
-            if (!method.isString()) {
-                throw invalid("\"method\" must be a string");
+
+        RpcMessage read() throws MalformedFrameException {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                endOfLine();
+                throw invalid("a JSON-RPC message must be a JSON object (batches are not used)");
             }
-            if (id != null) {
-                throw invalid("workers send no requests, only replies and notifications");
+            while ((t = p.nextToken()) == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                member(name);
             }
-            return new RpcNotification(method.stringValue(), tree.get("params"));
-        }
-        if (id == null || !id.isIntegralNumber() || !id.canConvertToLong()) {
-            JsonNode error = tree.get("error");
-            if (id != null && id.isNull() && error != null) {
-                throw invalid("the worker reported an error it could not attribute to a request: " + error);
+            endOfLine();
+            if (problem != null) {
+                throw invalid(problem);
             }
-            throw invalid("a reply needs an integer \"id\"");
+            return message();
         }
-        JsonNode result = tree.get("result");
-        JsonNode error = tree.get("error");
-        if ((result == null) == (error == null)) {
-            throw invalid("a reply needs exactly one of \"result\" and \"error\"");
+
+        private void member(String name) throws MalformedFrameException {
+            switch (name) {
+                case "jsonrpc" -> {
+                    versionSeen = once(versionSeen, name);
+                    if (!isVersion()) {
+                        problem("\"jsonrpc\" must be \"2.0\"");
+                    }
+                    p.skipChildren();
+                }
+                case "id" -> {
+                    idSeen = once(idSeen, name);
+                    JsonToken t = p.currentToken();
+                    idNull = t == JsonToken.VALUE_NULL;
+                    idValid = t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
+                    if (idValid) {
+                        id = p.getLongValue();
+                    }
+                    p.skipChildren();
+                }
+                case "method" -> {
+                    methodSeen = once(methodSeen, name);
+                    if (p.currentToken() == JsonToken.VALUE_STRING) {
+                        method = p.getString();
+                    }
+                    p.skipChildren();
+                }
+                case "params" -> {
+                    paramsSeen = once(paramsSeen, name);
+                    params = lines.readTree(p);
+                }
+                case "result" -> {
+                    resultSeen = once(resultSeen, name);
+                    if (idValid) {
+                        readResult();
+                    } else {
+                        resultTree = lines.readTree(p);
+                    }
+                }
+                case "error" -> {
+                    errorSeen = once(errorSeen, name);
+                    error = lines.readTree(p);
+                }
+                default -> p.skipChildren();
+            }
         }
-        if (error == null) {
-            return new RpcReply(id.longValue(), result, null);
+
+        /** Reads the result in place, into the caller's type. */
+        private void readResult() throws MalformedFrameException {
+            JavaType type = types.resultType(id);
+            if (type == null) {
+                p.skipChildren();
+                return;
+            }
+            try {
+                result = readerFor(type).readValue(p);
+            } catch (RuntimeException e) {
+                if (isSyntaxError(e)) {
+                    throw new MalformedFrameException("invalid_json", "not valid JSON: " + e.getMessage(), e);
+                }
+                unreadable = e;
+            }
+            // The envelope is at depth 1. A reader that failed half-way left the parser inside the
+            // result: skip the rest of it.
+            while (p.streamReadContext().getNestingDepth() > 1) {
+                if (p.nextToken() == null) {
+                    throw new MalformedFrameException("invalid_json", "not valid JSON: the line ends inside the result",
+                            null);
+                }
+            }
         }
-        JsonNode code = error.get("code");
-        JsonNode message = error.get("message");
-        if (!error.isObject() || code == null || !code.isIntegralNumber() || !code.canConvertToInt()
-                || message == null || !message.isString()) {
-            throw invalid("\"error\" needs an integer \"code\" and a string \"message\"");
+
+        private RpcMessage message() throws MalformedFrameException {
+            if (!versionSeen) {
+                throw invalid("\"jsonrpc\" must be \"2.0\"");
+            }
+            if (methodSeen) {
+                if (method == null) {
+                    throw invalid("\"method\" must be a string");
+                }
+                if (idSeen) {
+                    throw invalid("workers send no requests, only replies and notifications");
+                }
+                return new RpcNotification(method, params);
+            }
+            if (!idValid) {
+                if (idNull && error != null) {
+                    throw invalid("the worker reported an error it could not attribute to a request: " + error);
+                }
+                throw invalid("a reply needs an integer \"id\"");
+            }
+            if (resultSeen == (error != null)) {
+                throw invalid("a reply needs exactly one of \"result\" and \"error\"");
+            }
+            if (error == null) {
+                if (resultTree != null) {
+                    readResultTree();
+                }
+                return new RpcReply(id, result, null, unreadable);
+            }
+            JsonNode code = error.get("code");
+            JsonNode message = error.get("message");
+            if (!error.isObject() || code == null || !code.isIntegralNumber() || !code.canConvertToInt()
+                    || message == null || !message.isString()) {
+                throw invalid("\"error\" needs an integer \"code\" and a string \"message\"");
+            }
+            JsonNode data = error.get("data");
+            return new RpcReply(id, null,
+                    new RpcError(code.intValue(), message.stringValue(), data == null || data.isNull() ? null : data),
+                    null);
         }
-        JsonNode data = error.get("data");
-        return new RpcReply(id.longValue(), null,
-                new RpcError(code.intValue(), message.stringValue(), data == null || data.isNull() ? null : data));
+
+        /** The result came before the id: read it from the tree now that its type is known. */
+        private void readResultTree() {
+            JavaType type = types.resultType(id);
+            if (type == null) {
+                return;
+            }
+            try {
+                result = readerFor(type).readValue(resultTree);
+            } catch (RuntimeException e) {
+                unreadable = e;
+            }
+        }
+
+        private boolean isVersion() {
+            if (p.currentToken() != JsonToken.VALUE_STRING || p.getStringLength() != VERSION.length) {
+                return false;
+            }
+            char[] chars = p.getStringCharacters();
+            int at = p.getStringOffset();
+            for (int i = 0; i < VERSION.length; i++) {
+                if (chars[at + i] != VERSION[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Marks a member as seen: returns true. A second one makes the message wrong. */
+        private boolean once(boolean seen, String name) {
+            if (seen) {
+                problem("\"" + name + "\" appears more than once");
+            }
+            return true;
+        }
+
+        private void problem(String text) {
+            if (problem == null) {
+                problem = text;
+            }
+        }
+
+        /** After the message: nothing but whitespace may follow. */
+        private void endOfLine() throws MalformedFrameException {
+            if (p.nextToken() != null) {
+                throw new MalformedFrameException("invalid_json", "not valid JSON: more than one value on the line",
+                        null);
+            }
+        }
+    }
+
+    private ObjectReader readerFor(JavaType type) {
+        ObjectReader r = resultReaders.get(type);
+        if (r == null) {
+            r = resultReader.forType(type);
+            if (resultReaders.size() < MAX_CACHED_READERS) {
+                resultReaders.putIfAbsent(type, r);
+            }
+        }
+        return r;
+    }
+
+    /** Whether reading a result failed because the line is not valid JSON, rather than because the type does not fit. */
+    private static boolean isSyntaxError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if ((t instanceof StreamReadException && !(t instanceof InputCoercionException))
+                    || t instanceof StreamConstraintsException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static MalformedFrameException invalid(String message) {

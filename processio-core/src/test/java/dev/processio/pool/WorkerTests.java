@@ -37,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -45,6 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
 class WorkerTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JavaType TREE = JSON.constructType(JsonNode.class);
     private static NodeRuntime runtime;
 
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,14 +103,14 @@ class WorkerTests {
     void correlatesOnlyByTheTopLevelIdAndAcceptsIdZero() throws Exception {
         Worker w = node("echo.mjs");
         Map<String, Object> params = Map.of("id", 7, "nested", Map.of("id", 0));
-        RpcReply reply = w.send(0, codec.request(0, "echo", params)).get(10, TimeUnit.SECONDS);
+        RpcReply reply = send(w, 0, codec.request(0, "echo", params)).get(10, TimeUnit.SECONDS);
         assertThat(reply.id()).isZero();
-        assertThat(reply.result()).isEqualTo(JSON.valueToTree(params));
+        assertThat(tree(reply)).isEqualTo(JSON.valueToTree(params));
 
         Worker raw = rawWorker("raw-replies.mjs");
-        RpcReply nested = raw.send(5, codec.request(5, "nested", null)).get(10, TimeUnit.SECONDS);
+        RpcReply nested = send(raw, 5, codec.request(5, "nested", null)).get(10, TimeUnit.SECONDS);
         assertThat(nested.id()).isEqualTo(5);
-        assertThat(nested.result().get("id").intValue()).isEqualTo(999);
+        assertThat(tree(nested).get("id").intValue()).isEqualTo(999);
         assertThat(raw.lateReplies()).isZero();
     }
 
@@ -117,15 +119,15 @@ class WorkerTests {
         Worker w = node("echo.mjs");
         CompletableFuture<RpcReply> slow = send(w, "delay", Map.of("ms", 600, "value", "slow"));
         CompletableFuture<RpcReply> fast = send(w, "delay", Map.of("ms", 10, "value", "fast"));
-        assertThat(fast.get(10, TimeUnit.SECONDS).result().stringValue()).isEqualTo("fast");
+        assertThat(tree(fast.get(10, TimeUnit.SECONDS)).stringValue()).isEqualTo("fast");
         assertThat(slow).isNotDone();
-        assertThat(slow.get(10, TimeUnit.SECONDS).result().stringValue()).isEqualTo("slow");
+        assertThat(tree(slow.get(10, TimeUnit.SECONDS)).stringValue()).isEqualTo("slow");
 
         Worker raw = rawWorker("raw-replies.mjs");
         CompletableFuture<RpcReply> first = send(raw, "swap", "first");
         CompletableFuture<RpcReply> second = send(raw, "swap", "second");
-        assertThat(first.get(10, TimeUnit.SECONDS).result().stringValue()).isEqualTo("first");
-        assertThat(second.get(10, TimeUnit.SECONDS).result().stringValue()).isEqualTo("second");
+        assertThat(tree(first.get(10, TimeUnit.SECONDS)).stringValue()).isEqualTo("first");
+        assertThat(tree(second.get(10, TimeUnit.SECONDS)).stringValue()).isEqualTo("second");
     }
 
     @Test
@@ -194,7 +196,7 @@ class WorkerTests {
     void aRequestLargerThanTheFrameLimitFailsBeforeAnythingIsWritten() throws Exception {
         Worker w = node("echo.mjs", s -> withFrameLimit(s, 64 * 1024));
         byte[] frame = codec.request(1, "echo", "x".repeat(70_000));
-        assertThatThrownBy(() -> w.send(1, frame)).isInstanceOf(BridgeProtocolException.class)
+        assertThatThrownBy(() -> send(w, 1, frame)).isInstanceOf(BridgeProtocolException.class)
                 .hasMessageContaining("processio.io.max-frame-size");
         assertThat(w.stdin().bytesWritten()).isZero();
         assertThat(w.inFlight()).isZero();
@@ -301,7 +303,7 @@ class WorkerTests {
         Worker w = node("echo.mjs");
         CompletableFuture<RpcReply> slow = send(w, "delay", Map.of("ms", 300, "value", "done"));
         w.closeStdin();
-        assertThat(slow.get(10, TimeUnit.SECONDS).result().stringValue()).isEqualTo("done");
+        assertThat(tree(slow.get(10, TimeUnit.SECONDS)).stringValue()).isEqualTo("done");
         await().atMost(Duration.ofSeconds(10)).until(() -> listener.exits.size() == 1);
         assertThat(listener.exits.get(0).exitCode()).isZero();
         assertThat(listener.faults).isEmpty();
@@ -311,7 +313,7 @@ class WorkerTests {
     void cancelAbortsTheHandlersSignalAndTheLateReplyIsDropped() throws Exception {
         Worker w = node("echo.mjs");
         long id = ids.getAndIncrement();
-        CompletableFuture<RpcReply> call = w.send(id, codec.request(id, "delay", Map.of("ms", 60_000)));
+        CompletableFuture<RpcReply> call = send(w, id, codec.request(id, "delay", Map.of("ms", 60_000)));
         await().atMost(Duration.ofSeconds(5)).until(() -> w.stdin().framesWritten() > 0);
         assertThat(w.cancel(id)).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> result(w, "lastAbort", null).get("count").intValue() == 1);
@@ -449,7 +451,15 @@ class WorkerTests {
 
     private CompletableFuture<RpcReply> send(Worker w, String method, Object params) {
         long id = ids.getAndIncrement();
-        return w.send(id, codec.request(id, method, params));
+        return send(w, id, codec.request(id, method, params));
+    }
+
+    private static CompletableFuture<RpcReply> send(Worker w, long id, byte[] frame) {
+        return w.send(id, frame, TREE, true);
+    }
+
+    private static JsonNode tree(RpcReply reply) {
+        return (JsonNode) reply.result();
     }
 
     private RpcReply call(Worker w, String method, Object params) throws Exception {
@@ -459,7 +469,7 @@ class WorkerTests {
     private JsonNode result(Worker w, String method, Object params) throws Exception {
         RpcReply reply = call(w, method, params);
         assertThat(reply.error()).as("error of %s", method).isNull();
-        return reply.result();
+        return tree(reply);
     }
 
     private static Throwable causeOf(CompletableFuture<?> future) {

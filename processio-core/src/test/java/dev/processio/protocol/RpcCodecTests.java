@@ -162,7 +162,7 @@ class RpcCodecTests {
         assertThat(reply.id()).isEqualTo(17);
         assertThat(reply.isError()).isFalse();
         assertThat(reply.error()).isNull();
-        assertThat(reply.result().stringValue()).isEqualTo("hello-world");
+        assertThat(tree(reply).stringValue()).isEqualTo("hello-world");
     }
 
     @Test
@@ -170,8 +170,8 @@ class RpcCodecTests {
         RpcReply reply = decodeReply("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":null}");
 
         assertThat(reply.isError()).isFalse();
-        assertThat(reply.result()).isNotNull();
-        assertThat(reply.result().isNull()).isTrue();
+        assertThat(tree(reply)).isNotNull();
+        assertThat(tree(reply).isNull()).isTrue();
     }
 
     @Test
@@ -219,7 +219,7 @@ class RpcCodecTests {
         RpcReply reply = decodeReply("{\"result\":{\"ok\":true},\"jsonrpc\":\"2.0\",\"id\":5}");
 
         assertThat(reply.id()).isEqualTo(5);
-        assertThat(reply.result().get("ok").booleanValue()).isTrue();
+        assertThat(tree(reply).get("ok").booleanValue()).isTrue();
     }
 
     @ParameterizedTest
@@ -276,7 +276,7 @@ class RpcCodecTests {
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":true}\r",
             "{ \"jsonrpc\" : \"2.0\" , \"id\" : 1 , \"result\" : true }  "})
     void whitespaceAroundTheObjectIsAllowed(String line) throws Exception {
-        assertThat(decodeReply(line).result().booleanValue()).isTrue();
+        assertThat(tree(decodeReply(line)).booleanValue()).isTrue();
     }
 
     @Test
@@ -288,7 +288,75 @@ class RpcCodecTests {
 
         RpcMessage message = codec.decode(buffer, 7, line.length);
 
-        assertThat(message).isEqualTo(new RpcReply(12, JSON.readTree("\"é\""), null));
+        assertThat(message).isEqualTo(new RpcReply(12, JSON.readTree("\"é\""), null, null));
+    }
+
+    // ---- decoding: results in the caller's type ----------------------------------------------------
+
+    record Point(int x, int y) {
+    }
+
+    @Test
+    void readsTheResultStraightIntoTheCallersType() throws Exception {
+        RpcReply reply = decodeAs("{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":1,\"y\":2},\"extra\":[1]}", Point.class);
+
+        assertThat(reply.result()).isEqualTo(new Point(1, 2));
+        assertThat(reply.unreadable()).isNull();
+    }
+
+    @Test
+    void aResultBeforeTheIdIsReadIntoTheCallersTypeToo() throws Exception {
+        RpcReply reply = decodeAs("{\"result\":{\"x\":3,\"y\":4},\"jsonrpc\":\"2.0\",\"id\":4}", Point.class);
+
+        assertThat(reply.result()).isEqualTo(new Point(3, 4));
+    }
+
+    @Test
+    void aNullResultIsNullInTheCallersType() throws Exception {
+        RpcReply reply = decodeAs("{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":null}", Point.class);
+
+        assertThat(reply.result()).isNull();
+        assertThat(reply.unreadable()).isNull();
+        assertThat(reply.isError()).isFalse();
+    }
+
+    @Test
+    void aResultNobodyWaitsForIsSkipped() throws Exception {
+        byte[] line = "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":[1,{\"y\":2}]}}".getBytes(StandardCharsets.UTF_8);
+
+        RpcReply reply = (RpcReply) codec.decode(line, 0, line.length, id -> null);
+
+        assertThat(reply.id()).isEqualTo(4);
+        assertThat(reply.result()).isNull();
+        assertThat(reply.unreadable()).isNull();
+    }
+
+    /** The reply is a valid message: the call fails, the worker is not at fault. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":\"one\",\"y\":{\"deep\":[1,[2,{}]]}},\"z\":1}",
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":[{\"x\":1}]}",
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":\"text\"}",
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":99999999999,\"y\":1}}",
+            "{\"result\":{\"x\":\"one\"},\"jsonrpc\":\"2.0\",\"id\":4}"})
+    void aResultThatDoesNotFitTheCallersTypeIsUnreadableNotCorrupt(String line) throws Exception {
+        RpcReply reply = decodeAs(line, Point.class);
+
+        assertThat(reply.id()).isEqualTo(4);
+        assertThat(reply.result()).isNull();
+        assertThat(reply.unreadable()).isNotNull();
+        assertThat(reply.isError()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":1x,\"y\":2}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":\"one\",\"y\":2}, @@}",
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":\"one\",\"y\":[2,",
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":1,\"y\":2}} {}"})
+    void invalidJsonIsACorruptFrameWhateverTheCallersType(String line) {
+        assertThatThrownBy(() -> decodeAs(line, Point.class))
+                .isInstanceOfSatisfying(MalformedFrameException.class, e -> assertThat(e.kind()).isEqualTo("invalid_json"));
     }
 
     // ---- decoding: corrupt frames ---------------------------------------------------------------
@@ -361,7 +429,10 @@ class RpcCodecTests {
                 Arguments.of("error with a message that is not a string",
                         "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000,\"message\":{}}}"),
                 Arguments.of("error that is a string", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":\"boom\"}"),
-                Arguments.of("error null", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":null}"));
+                Arguments.of("error null", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":null}"),
+                Arguments.of("two ids", "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1,\"id\":2}"),
+                Arguments.of("two results", "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1,\"result\":2}"),
+                Arguments.of("two versions", "{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1}"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -392,7 +463,7 @@ class RpcCodecTests {
 
         RpcReply reply = (RpcReply) large.decode(line, 0, line.length);
 
-        String result = reply.result().stringValue();
+        String result = tree(reply).stringValue();
         assertThat(result).hasSize(characters);
         assertThat(result.charAt(0)).isEqualTo('a');
         assertThat(result.charAt(characters - 1)).isEqualTo('z');
@@ -430,6 +501,17 @@ class RpcCodecTests {
     private RpcMessage decode(String line) throws MalformedFrameException {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         return codec.decode(bytes, 0, bytes.length);
+    }
+
+    private RpcReply decodeAs(String line, Class<?> type) throws MalformedFrameException {
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        RpcMessage message = codec.decode(bytes, 0, bytes.length, id -> JSON.constructType(type));
+        assertThat(message).isInstanceOf(RpcReply.class);
+        return (RpcReply) message;
+    }
+
+    private static JsonNode tree(RpcReply reply) {
+        return (JsonNode) reply.result();
     }
 
     private RpcReply decodeReply(String line) throws MalformedFrameException {
