@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.processio.testing.NoLeaks;
 import dev.processio.testing.TestWorkers;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -286,6 +287,32 @@ class NodeBridgeTests {
         assertThat(bridge.call("echo", "again", String.class)).isEqualTo("again");
         await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).breakerState()
                 .equals("CLOSED"));
+    }
+
+    @Test
+    void aCallWhoseOwnTimeoutEndsFirstWhileWaitingForAWorkerNamesThatTimeout() throws Exception {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1).maxInFlightPerWorker(1)
+                .acquireTimeout(Duration.ofSeconds(10)));
+        CompletableFuture<String> busy = bridge.callAsync("sleep", Map.of("ms", 1500), String.class);
+        assertThatThrownBy(() -> bridge.call("echo", "w", String.class, CallOptions.timeout(Duration.ofMillis(300))))
+                .isInstanceOf(BridgeTimeoutException.class)
+                .hasMessageContaining("waiting for a worker (call timeout 300 ms");
+        assertThat(busy.get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(bridge.snapshot().pendingCalls()).isZero();
+    }
+
+    /** The pool does not listen to breaker events; the housekeeper notices a breaker an operator opened. */
+    @Test
+    void aBreakerForcedOpenFromOutsideQuarantinesItsSlot() {
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1).circuitBreakerRegistry(registry));
+        assertThat(bridge.call("echo", "a", String.class)).isEqualTo("a");
+
+        registry.circuitBreaker("test-worker-1").transitionToForcedOpenState();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).state()
+                == WorkerState.QUARANTINED);
+        assertThatThrownBy(() -> bridge.call("echo", "b", String.class)).isInstanceOf(BridgeUnavailableException.class);
     }
 
     @Test

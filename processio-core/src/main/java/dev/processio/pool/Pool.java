@@ -41,6 +41,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -75,6 +76,8 @@ public final class Pool implements PoolStats, Worker.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pool.class);
     private static final long TICK_MILLIS = 250;
+    /** How often the deadline sweep runs while calls are active; a timeout ends at most this much late. */
+    static final long SWEEP_MILLIS = 10;
 
     private final NodeBridgeOptions options;
     private final String name;
@@ -93,6 +96,8 @@ public final class Pool implements PoolStats, Worker.Listener {
     private final AtomicInteger pendingCount = new AtomicInteger();
     private final AtomicInteger activeCalls = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
+    /** Whether the deadline sweep is scheduled. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
     private final AtomicLong lateReplies = new AtomicLong();
     private final AtomicLong protocolErrors = new AtomicLong();
     private final AtomicLong pastServed = new AtomicLong();
@@ -127,7 +132,6 @@ public final class Pool implements PoolStats, Worker.Listener {
         for (int i = 0; i < slots.length; i++) {
             Slot slot = new Slot(i + 1, newBreaker(breakerName(i + 1), breakerConfig));
             slots[i] = slot;
-            slot.breaker.getEventPublisher().onStateTransition(e -> breakerChanged(slot, e.getStateTransition()));
         }
         MetricsTracker.Factory factory = options.metricsTrackerFactory();
         this.metrics = factory == null ? MetricsTracker.NONE : factory.create(this);
@@ -225,21 +229,40 @@ public final class Pool implements PoolStats, Worker.Listener {
         return registry.circuitBreaker(breakerName, config);
     }
 
-    private void breakerChanged(Slot slot, CircuitBreaker.StateTransition transition) {
-        switch (transition.getToState()) {
+    /** Opens a slot's breaker for a hard fault, and quarantines the slot. */
+    private void open(Slot slot) {
+        slot.breaker.transitionToOpenState();
+        quarantine(slot);
+    }
+
+    /**
+     * Acts on the state of a slot's breaker, after processio has reported an outcome to it. The
+     * pool does not listen to breaker events: with a listener attached, Resilience4j allocates an
+     * event for every call. A breaker that someone else opens (an operator forcing it open) is
+     * found by the housekeeper.
+     */
+    private void checkBreaker(Slot slot) {
+        switch (slot.breaker.getState()) {
             case OPEN, FORCED_OPEN -> quarantine(slot);
             case CLOSED -> {
-                lock.lock();
-                try {
-                    slot.openings = 0;
-                } finally {
-                    lock.unlock();
+                if (slot.openings != 0) {
+                    lock.lock();
+                    try {
+                        slot.openings = 0;
+                    } finally {
+                        lock.unlock();
+                    }
                 }
             }
             default -> {
                 // HALF_OPEN is entered by respawn itself; the others are not used here.
             }
         }
+    }
+
+    private static boolean isOpen(CircuitBreaker breaker) {
+        CircuitBreaker.State state = breaker.getState();
+        return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
     /** The breaker opened: stop using the slot's worker, kill it, and schedule a replacement. */
@@ -249,7 +272,8 @@ public final class Pool implements PoolStats, Worker.Listener {
         try {
             RestartCause cause = slot.openCause != null ? slot.openCause : slot.lastSoftCause;
             slot.openCause = null;
-            if (closed || slot.quarantined) {
+            // Respawn moves the breaker to HALF_OPEN under the lock: a look at an older state is stale.
+            if (closed || slot.quarantined || !isOpen(slot.breaker)) {
                 return;
             }
             slot.quarantined = true;
@@ -359,7 +383,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         slot.lastError = "failed to start: " + error.getMessage();
         slot.openCause = RestartCause.STARTUP;
         if (!closed) {
-            slot.breaker.transitionToOpenState();
+            open(slot);
         }
     }
 
@@ -397,7 +421,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         slot.lastError = worker.label() + ": " + fault.message();
         slot.openCause = cause;
         setState(worker, WorkerState.QUARANTINED);
-        slot.breaker.transitionToOpenState();
+        open(slot);
     }
 
     @Override
@@ -419,7 +443,7 @@ public final class Pool implements PoolStats, Worker.Listener {
             setState(worker, WorkerState.QUARANTINED);
             if (was == WorkerState.READY) {
                 slot.openCause = RestartCause.CRASH;
-                slot.breaker.transitionToOpenState();
+                open(slot);
             }
         }
     }
@@ -491,15 +515,19 @@ public final class Pool implements PoolStats, Worker.Listener {
                     + options.maxFrameSize() + " bytes (processio.io.max-frame-size); nothing was sent"));
         }
         Duration timeout = callOptions.timeout() != null ? callOptions.timeout() : options.callTimeout();
-        PoolCall call = new PoolCall(id, method, frame, resultType, callOptions.idempotent(), timeout.toNanos());
+        PoolCall call = new PoolCall(id, method, frame, resultType, callOptions.idempotent(), nanos(timeout));
         activeCalls.incrementAndGet();
-        call.timer = schedule(() -> timedOut(call), call.timeoutNanos);
-        if (call.timer == null) {
-            complete(call, null, disposed());
-            return call.result;
-        }
+        armSweep();
         dispatch(call, false);
         return call.result;
+    }
+
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Schedules on the housekeeper; {@code null} once the pool has shut it down. */
@@ -546,18 +574,12 @@ public final class Pool implements PoolStats, Worker.Listener {
                     + " calls each (processio.pool.max-in-flight-per-worker)"));
             return;
         }
+        call.queuedNanos = System.nanoTime();
         if (requeued) {
             pendingCount.incrementAndGet();
             pending.addFirst(call);
         } else {
             pending.addLast(call);
-        }
-        long acquireNanos = Math.min(options.acquireTimeout().toNanos(), call.timeoutNanos - call.elapsedNanos());
-        call.acquireTimer = schedule(() -> acquireTimedOut(call), Math.max(0, acquireNanos));
-        if (call.acquireTimer == null && pending.remove(call)) {
-            pendingCount.decrementAndGet();
-            complete(call, null, disposed());
-            return;
         }
         maybeGrow();
         drainPending();
@@ -576,10 +598,6 @@ public final class Pool implements PoolStats, Worker.Listener {
                 return;
             }
             pendingCount.decrementAndGet();
-            java.util.concurrent.ScheduledFuture<?> acquire = call.acquireTimer;
-            if (acquire != null) {
-                acquire.cancel(false);
-            }
             if (call.isDone()) {
                 unreserve(w);
                 continue;
@@ -639,7 +657,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         }
         call.worker = w;
         call.dispatchedNanos = System.nanoTime();
-        w.send(call.id, call.frame, call.resultType, mayWait).whenComplete((reply, error) -> settled(w, call, reply, error));
+        w.send(call, mayWait).whenComplete((reply, error) -> settled(w, call, reply, error));
         if (call.isDone() && w.cancel(call.id)) {
             // It timed out while being handed over, before the timer could find it on the worker.
             unreserve(w);
@@ -656,6 +674,7 @@ public final class Pool implements PoolStats, Worker.Listener {
             w.callsServed.incrementAndGet();
             if (slot.active == w) {
                 slot.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                checkBreaker(slot);
             } else {
                 // A retired worker's outcome says nothing about the slot's current worker.
                 slot.breaker.releasePermission();
@@ -738,6 +757,7 @@ public final class Pool implements PoolStats, Worker.Listener {
                 slot.lastSoftCause = RestartCause.TIMEOUT;
                 slot.lastError = w.label() + ": call '" + call.method + "' timed out after " + elapsedMillis + " ms";
                 slot.breaker.onError(System.nanoTime() - call.dispatchedNanos, TimeUnit.NANOSECONDS, timeout);
+                checkBreaker(slot);
             } else {
                 slot.breaker.releasePermission();
             }
@@ -850,12 +870,13 @@ public final class Pool implements PoolStats, Worker.Listener {
             }
             int live = liveWorkers();
             for (Slot slot : slots) {
+                checkBreaker(slot);
                 Worker w = slot.active;
                 if (w == null || w.state != WorkerState.READY) {
                     continue;
                 }
                 if (heartbeat && w.load.get() == 0) {
-                    ping(slot, w);
+                    ping(w);
                 }
                 if (live > options.minWorkers() && w.load.get() == 0 && pendingCount.get() == 0
                         && now - w.lastUsedNanos >= options.idleTimeout().toNanos()) {
@@ -873,22 +894,99 @@ public final class Pool implements PoolStats, Worker.Listener {
         }
     }
 
-    private void ping(Slot slot, Worker w) {
+    /** A heartbeat request; its reply is only awaited, never read. */
+    private record Ping(long id, byte[] frame, long sentNanos) implements Worker.Request {
+
+        @Override
+        public JavaType resultType() {
+            return null;
+        }
+    }
+
+    private void ping(Worker w) {
         long id = ids.getAndIncrement();
-        long start = System.nanoTime();
-        CompletableFuture<RpcReply> reply = w.send(id, codec.request(id, JsonRpc.PING, null), null, false);
-        java.util.concurrent.ScheduledFuture<?> timer = schedule(() -> {
-            if (w.forget(id)) {
-                slot.lastSoftCause = RestartCause.HEARTBEAT;
-                slot.lastError = w.label() + ": no answer to processio/ping within "
-                        + options.healthCheckTimeout().toMillis() + " ms (processio.health-check.timeout)";
-                LOG.warn("[{}] {}", name, slot.lastError);
-                slot.breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS,
-                        new BridgeTimeoutException(name, slot.lastError));
+        w.send(new Ping(id, codec.request(id, JsonRpc.PING, null), System.nanoTime()), false);
+        armSweep();
+    }
+
+    private void pingTimedOut(Worker w, Ping ping) {
+        if (!w.forget(ping.id())) {
+            return;
+        }
+        Slot slot = slots[w.slot() - 1];
+        if (slot.active != w) {
+            return;
+        }
+        slot.lastSoftCause = RestartCause.HEARTBEAT;
+        slot.lastError = w.label() + ": no answer to processio/ping within "
+                + options.healthCheckTimeout().toMillis() + " ms (processio.health-check.timeout)";
+        LOG.warn("[{}] {}", name, slot.lastError);
+        slot.breaker.onError(System.nanoTime() - ping.sentNanos(), TimeUnit.NANOSECONDS,
+                new BridgeTimeoutException(name, slot.lastError));
+        checkBreaker(slot);
+    }
+
+    // ---- deadlines ---------------------------------------------------------------------------
+
+    /** Starts the sweep unless it runs already: one volatile read per call while it does. */
+    private void armSweep() {
+        if (!sweeping.get() && sweeping.compareAndSet(false, true)
+                && schedule(this::sweep, TimeUnit.MILLISECONDS.toNanos(SWEEP_MILLIS)) == null) {
+            sweeping.set(false);
+        }
+    }
+
+    /**
+     * Ends the calls and pings whose time is up, found in the pending queue and among the requests
+     * each worker holds. Runs on the housekeeper every {@value #SWEEP_MILLIS} ms while anything is
+     * active, so that no call needs a timer of its own: a timer per call costs an allocation and
+     * two turns of the scheduler's lock, which every caller shares.
+     */
+    private void sweep() {
+        boolean held = false;
+        try {
+            long now = System.nanoTime();
+            long acquireNanos = options.acquireTimeout().toNanos();
+            for (PoolCall call : pending) {
+                if (call.isDone()) {
+                    continue;
+                }
+                // The call's own deadline first: its message names the timeout that really ran out.
+                if (call.expired(now)) {
+                    timedOut(call);
+                } else if (now - call.queuedNanos >= acquireNanos) {
+                    acquireTimedOut(call);
+                }
             }
-        }, options.healthCheckTimeout().toNanos());
-        if (timer != null) {
-            reply.whenComplete((r, e) -> timer.cancel(false));
+            long pingNanos = options.healthCheckTimeout().toNanos();
+            for (Slot slot : slots) {
+                for (Worker w : slot.workers()) {
+                    w.forEachHeld(request -> {
+                        if (request instanceof PoolCall call) {
+                            if (!call.isDone() && call.expired(now)) {
+                                timedOut(call);
+                            }
+                        } else if (request instanceof Ping ping && now - ping.sentNanos() >= pingNanos) {
+                            pingTimedOut(w, ping);
+                        }
+                    });
+                    held |= w.inFlight() > 0;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("[{}] deadline sweep failed", name, e);
+        } finally {
+            if (activeCalls.get() > 0 || held) {
+                if (schedule(this::sweep, TimeUnit.MILLISECONDS.toNanos(SWEEP_MILLIS)) == null) {
+                    sweeping.set(false);
+                }
+            } else {
+                sweeping.set(false);
+                // A call may have arrived after the look at activeCalls and found the sweep still running.
+                if (activeCalls.get() > 0) {
+                    armSweep();
+                }
+            }
         }
     }
 

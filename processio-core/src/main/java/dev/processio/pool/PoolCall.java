@@ -9,7 +9,6 @@ import dev.processio.WorkerLostException;
 import dev.processio.io.StdinWriteException;
 import dev.processio.metrics.CallOutcome;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import tools.jackson.databind.JavaType;
 
@@ -18,9 +17,13 @@ import tools.jackson.databind.JavaType;
  * an earlier one never received it, or it is idempotent), completed exactly once.
  *
  * <p>{@link #finish} is the single gate: whoever wins it completes the call; everyone else only
- * cleans up after themselves.
+ * cleans up after themselves. A call has no timer of its own: the pool's sweep finds it, in the
+ * pending queue or on a worker, once its deadline has passed.
  */
-final class PoolCall {
+final class PoolCall implements Worker.Request {
+
+    /** About a hundred years: long enough to mean "never", short enough not to overflow. */
+    private static final long MAX_TIMEOUT_NANOS = 100L * 365 * 24 * 3600 * 1_000_000_000L;
 
     final long id;
     final String method;
@@ -30,6 +33,8 @@ final class PoolCall {
     final boolean idempotent;
     final long startNanos;
     final long timeoutNanos;
+    /** {@code startNanos + timeoutNanos}, compared by subtraction as {@link System#nanoTime()} wants. */
+    final long deadlineNanos;
     /** The result, already in the caller's type. */
     final CompletableFuture<Object> result = new CompletableFuture<>();
 
@@ -39,12 +44,10 @@ final class PoolCall {
     volatile Worker worker;
     /** When it was last given to a worker. */
     volatile long dispatchedNanos;
+    /** When it last entered the pending queue, for the acquire timeout. */
+    volatile long queuedNanos;
     /** Idempotent retries so far. */
     volatile int retries;
-    /** The call's deadline timer. */
-    volatile ScheduledFuture<?> timer;
-    /** The wait-for-a-worker timer, while pending. */
-    volatile ScheduledFuture<?> acquireTimer;
 
     PoolCall(long id, String method, byte[] frame, JavaType resultType, boolean idempotent, long timeoutNanos) {
         this.id = id;
@@ -54,6 +57,28 @@ final class PoolCall {
         this.idempotent = idempotent;
         this.timeoutNanos = timeoutNanos;
         this.startNanos = System.nanoTime();
+        // Clamped, so that a timeout of centuries cannot wrap around.
+        this.deadlineNanos = startNanos + Math.min(timeoutNanos, MAX_TIMEOUT_NANOS);
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public byte[] frame() {
+        return frame;
+    }
+
+    @Override
+    public JavaType resultType() {
+        return resultType;
+    }
+
+    /** Whether its deadline has passed at {@code now}. */
+    boolean expired(long now) {
+        return now - deadlineNanos >= 0;
     }
 
     boolean isDone() {
@@ -64,20 +89,9 @@ final class PoolCall {
         return System.nanoTime() - startNanos;
     }
 
-    /** Claims the right to complete the call; true exactly once. Cancels the timers. */
+    /** Claims the right to complete the call; true exactly once. */
     boolean finish() {
-        if (!done.compareAndSet(false, true)) {
-            return false;
-        }
-        cancel(timer);
-        cancel(acquireTimer);
-        return true;
-    }
-
-    private static void cancel(ScheduledFuture<?> f) {
-        if (f != null) {
-            f.cancel(false);
-        }
+        return done.compareAndSet(false, true);
     }
 
     /** How a failure maps to a metrics outcome. */

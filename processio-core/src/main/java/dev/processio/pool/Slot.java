@@ -33,8 +33,8 @@ final class Slot {
 
     /** Whether the breaker is open and a replacement waits for its turn. */
     volatile boolean quarantined;
-    /** Breaker openings since it was last closed; drives the back-off. Guarded by the pool lock. */
-    int openings;
+    /** Breaker openings since it was last closed; drives the back-off. Written under the pool lock. */
+    volatile int openings;
     /** The scheduled replacement, while quarantined. Guarded by the pool lock. */
     ScheduledFuture<?> respawn;
     /** When the scheduled replacement starts ({@link System#nanoTime()}), while quarantined. */

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JavaType;
@@ -65,6 +66,19 @@ final class Worker implements ProcessIO.Owner {
 
     /** How long to wait after exit for stdout and stderr to reach end of file. */
     static final long EXIT_DRAIN_MILLIS = 500;
+
+    /** A request the pool gives a worker: a call, or a ping. The worker holds it until it ends. */
+    interface Request {
+
+        /** The request's id, as encoded in {@link #frame()}. */
+        long id();
+
+        /** The whole request line, newline included. */
+        byte[] frame();
+
+        /** What the reply's result is read into, on the worker's stdout thread; {@code null} to skip it. */
+        JavaType resultType();
+    }
 
     /** Told what happens to a worker; called from processio threads, at most once each. */
     interface Listener {
@@ -215,21 +229,20 @@ final class Worker implements ProcessIO.Owner {
     // ---- calls -------------------------------------------------------------------------------
 
     /**
-     * Sends one request frame; see the class comment for how the returned future fails. Never
-     * throws for the worker's faults.
+     * Sends one request; see the class comment for how the returned future fails. Never throws for
+     * the worker's faults. The request is held, and visible to {@link #forEachHeld}, until the
+     * future completes or the request is {@linkplain #cancel cancelled} or {@linkplain #forget forgotten}.
      *
-     * @param id the request's id, as encoded in {@code frame}
-     * @param frame the whole request line, newline included
-     * @param resultType what the reply's result is read into, on this worker's stdout thread;
-     *        {@code null} to skip it
      * @param mayWait whether a full stdin queue may be waited on; when {@code false} it fails the
      *        call at once with {@link dev.processio.BridgeRejectedException} whatever the
      *        backpressure policy, for threads that must not block
      * @throws BridgeProtocolException when the frame is larger than the frame size limit; nothing is written
      */
-    CompletableFuture<RpcReply> send(long id, byte[] frame, JavaType resultType, boolean mayWait) {
+    CompletableFuture<RpcReply> send(Request request, boolean mayWait) {
+        long id = request.id();
+        byte[] frame = request.frame();
         checkFrameSize(frame);
-        Call call = new Call(resultType);
+        Call call = new Call(request);
         inFlight.put(id, call);
         // Once the process is gone, ProcessIO fails the write as unsent, so this call is never lost silently.
         CompletableFuture<Void> write = mayWait ? stdin.write(frame) : stdin.offer(frame);
@@ -250,11 +263,11 @@ final class Worker implements ProcessIO.Owner {
 
     /** A call held by this worker; {@code write} is its frame's write, once handed to ProcessIO. */
     private static final class Call extends CompletableFuture<RpcReply> {
-        final JavaType resultType;
+        final Request request;
         volatile CompletableFuture<Void> write;
 
-        Call(JavaType resultType) {
-            this.resultType = resultType;
+        Call(Request request) {
+            this.request = request;
         }
 
         boolean written() {
@@ -285,6 +298,13 @@ final class Worker implements ProcessIO.Owner {
             notify(JsonRpc.CANCEL, Map.of("id", id));
         }
         return true;
+    }
+
+    /** Gives each request this worker holds at this moment to {@code action}. */
+    void forEachHeld(Consumer<Request> action) {
+        for (Call call : inFlight.values()) {
+            action.accept(call.request);
+        }
     }
 
     /** Removes a call without telling the worker, for callers that complete it themselves. */
@@ -430,7 +450,7 @@ final class Worker implements ProcessIO.Owner {
         @Override
         public JavaType resultType(long id) {
             Call call = inFlight.get(id);
-            return call == null ? null : call.resultType;
+            return call == null ? null : call.request.resultType();
         }
 
         @Override

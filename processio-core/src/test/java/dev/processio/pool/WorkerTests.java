@@ -455,7 +455,16 @@ class WorkerTests {
     }
 
     private static CompletableFuture<RpcReply> send(Worker w, long id, byte[] frame) {
-        return w.send(id, frame, TREE, true);
+        return w.send(new Request(id, frame), true);
+    }
+
+    /** A request whose result is read as a tree. */
+    private record Request(long id, byte[] frame) implements Worker.Request {
+
+        @Override
+        public JavaType resultType() {
+            return TREE;
+        }
     }
 
     private static JsonNode tree(RpcReply reply) {
