@@ -406,6 +406,9 @@ final class Worker implements ProcessIO.Owner {
 
     private final class StdoutSink implements LineReader.Sink, RpcCodec.ResultTypes {
 
+        /** Only used by the stdout thread. */
+        private final RpcCodec.Decoder decoder = codec.decoder();
+
         @Override
         public void line(byte[] bytes, int offset, int length) {
             try {
@@ -420,7 +423,7 @@ final class Worker implements ProcessIO.Owner {
         private void handle(byte[] bytes, int offset, int length) {
             RpcMessage message;
             try {
-                message = codec.decode(bytes, offset, length, this);
+                message = decoder.decode(bytes, offset, length, this);
             } catch (MalformedFrameException e) {
                 protocolErrors.incrementAndGet();
                 listener.protocolError(Worker.this, e.kind());
@@ -464,6 +467,7 @@ final class Worker implements ProcessIO.Owner {
 
         @Override
         public void end(IOException error) {
+            decoder.close();
             stdoutEnded = true;
             // At a normal exit stdout ends a moment before the process can be reaped: look again later.
             later(() -> {

@@ -12,6 +12,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.async.ByteArrayFeeder;
 import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
@@ -69,11 +70,10 @@ public final class RpcCodec {
         this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
         // The result is one value inside the envelope: what follows it is the rest of the line.
         this.resultReader = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        // The frame size limit is what bounds a frame; Jackson's finer defaults would turn valid
-        // replies (deep nesting, long keys) into protocol faults.
+        // The frame size limit is what bounds a frame (the line reader enforces it); Jackson's finer
+        // defaults would turn valid replies (deep nesting, long keys) into protocol faults.
         StreamReadConstraints limits = StreamReadConstraints.builder()
                 .maxStringLength(Math.max(maxFrameSize, StreamReadConstraints.DEFAULT_MAX_STRING_LEN))
-                .maxDocumentLength(maxFrameSize)
                 .maxNameLength(Math.max(maxFrameSize, StreamReadConstraints.DEFAULT_MAX_NAME_LEN))
                 .maxNestingDepth(Math.max(10_000, StreamReadConstraints.DEFAULT_MAX_DEPTH))
                 .maxNumberLength(Math.max(100_000, StreamReadConstraints.DEFAULT_MAX_NUM_LEN))
@@ -181,6 +181,79 @@ public final class RpcCodec {
      * @throws MalformedFrameException when the line starts like JSON but is not a valid message
      */
     public RpcMessage decode(byte[] bytes, int offset, int length, ResultTypes types) throws MalformedFrameException {
+        return decode(bytes, offset, length, types, null);
+    }
+
+    /**
+     * A decoder for the lines of one stream, which keeps one parser across lines. Creating a
+     * Jackson parser costs about 600 bytes, more than anything else a reply needs, so a worker's
+     * stdout thread reads its replies with one of these.
+     */
+    public Decoder decoder() {
+        return new Decoder();
+    }
+
+    /**
+     * Decodes the lines of one stream, as {@link RpcCodec#decode(byte[], int, int, ResultTypes)}
+     * does and with the same results, through one long-lived non-blocking parser that is fed one
+     * line at a time. A line goes to that parser only when its brackets and quotes show one
+     * complete object or array, so the parser never waits for more input in the middle of a
+     * message. Any other line, and any line on which the long-lived parser fails, is decoded
+     * afresh by a parser of its own, whose verdict counts; the long-lived parser is then replaced.
+     * It is also replaced every {@value #LINES_PER_PARSER} lines, which bounds the property names
+     * it keeps.
+     *
+     * <p>Not thread-safe: confined to the thread that reads the stream.
+     */
+    public final class Decoder implements AutoCloseable {
+
+        static final int LINES_PER_PARSER = 4096;
+
+        private JsonParser parser;
+        private int linesRead;
+
+        private Decoder() {
+        }
+
+        /** See {@link RpcCodec#decode(byte[], int, int, ResultTypes)}. */
+        public RpcMessage decode(byte[] bytes, int offset, int length, ResultTypes types) throws MalformedFrameException {
+            return RpcCodec.this.decode(bytes, offset, length, types, this);
+        }
+
+        /** Decodes one complete object or array, or returns {@code null} when this parser could not. */
+        private RpcMessage decodeWhole(byte[] bytes, int first, int end, ResultTypes types) {
+            try {
+                if (parser == null || linesRead == LINES_PER_PARSER) {
+                    close();
+                    parser = lines.tokenStreamFactory().createNonBlockingByteArrayParser(ObjectReadContext.empty());
+                    linesRead = 0;
+                }
+                linesRead++;
+                ((ByteArrayFeeder) parser).feedInput(bytes, first, end);
+                return new Envelope(parser, types, true).read();
+            } catch (MalformedFrameException | RuntimeException e) {
+                close();
+                return null;
+            }
+        }
+
+        /** Releases the parser's buffers. */
+        @Override
+        public void close() {
+            if (parser != null) {
+                JsonParser p = parser;
+                parser = null;
+                try {
+                    p.close();
+                } catch (RuntimeException ignored) {
+                    // A parser that failed has nothing left to release.
+                }
+            }
+        }
+    }
+
+    private RpcMessage decode(byte[] bytes, int offset, int length, ResultTypes types, Decoder decoder)
+            throws MalformedFrameException {
         int first = offset;
         int end = offset + length;
         while (first < end && isBlank(bytes[first])) {
@@ -195,12 +268,55 @@ public final class RpcCodec {
         if (!Utf8.isValid(bytes, first, end)) {
             throw new MalformedFrameException("invalid_json", "not valid UTF-8", null);
         }
+        if (decoder != null && isOneContainer(bytes, first, end)) {
+            RpcMessage message = decoder.decodeWhole(bytes, first, end, types);
+            if (message != null) {
+                return message;
+            }
+        }
         try (JsonParser p = lines.tokenStreamFactory().createParser(ObjectReadContext.empty(), bytes, first,
                 end - first)) {
-            return new Envelope(p, types).read();
+            return new Envelope(p, types, false).read();
         } catch (JacksonException e) {
             throw new MalformedFrameException("invalid_json", "not valid JSON: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /**
+     * Whether {@code bytes[first, end)} is one object or array, closed, followed by blanks only, as
+     * far as brackets and quotes show. It does not check the JSON inside: the parser does.
+     */
+    static boolean isOneContainer(byte[] bytes, int first, int end) {
+        int depth = 0;
+        boolean inString = false;
+        int i = first;
+        while (i < end) {
+            byte b = bytes[i++];
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                }
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == '{' || b == '[') {
+                depth++;
+            } else if (b == '}' || b == ']') {
+                if (--depth == 0) {
+                    break;
+                }
+            }
+        }
+        if (depth != 0 || i > end) {
+            return false;
+        }
+        while (i < end) {
+            if (!isBlank(bytes[i++])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -211,6 +327,8 @@ public final class RpcCodec {
 
         private final JsonParser p;
         private final ResultTypes types;
+        /** Whether {@code p} is the long-lived non-blocking parser, fed exactly this line. */
+        private final boolean fed;
         private String problem;
         private boolean versionSeen;
         private boolean idSeen;
@@ -229,9 +347,10 @@ public final class RpcCodec {
         private boolean errorSeen;
         private JsonNode error;
 
-        Envelope(JsonParser p, ResultTypes types) {
+        Envelope(JsonParser p, ResultTypes types, boolean fed) {
             this.p = p;
             this.types = types;
+            this.fed = fed;
         }
 
         RpcMessage read() throws MalformedFrameException {
@@ -245,6 +364,9 @@ public final class RpcCodec {
                 String name = p.currentName();
                 p.nextToken();
                 member(name);
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw endsInside();
             }
             endOfLine();
             if (problem != null) {
@@ -317,9 +439,9 @@ public final class RpcCodec {
             // The envelope is at depth 1. A reader that failed half-way left the parser inside the
             // result: skip the rest of it.
             while (p.streamReadContext().getNestingDepth() > 1) {
-                if (p.nextToken() == null) {
-                    throw new MalformedFrameException("invalid_json", "not valid JSON: the line ends inside the result",
-                            null);
+                JsonToken t = p.nextToken();
+                if (t == null || t == JsonToken.NOT_AVAILABLE) {
+                    throw endsInside();
                 }
             }
         }
@@ -405,12 +527,19 @@ public final class RpcCodec {
             }
         }
 
-        /** After the message: nothing but whitespace may follow. */
+        /**
+         * After the message: nothing but whitespace may follow. A fed parser has then read all it
+         * was given and is ready for the next line.
+         */
         private void endOfLine() throws MalformedFrameException {
-            if (p.nextToken() != null) {
+            if (p.nextToken() != (fed ? JsonToken.NOT_AVAILABLE : null)) {
                 throw new MalformedFrameException("invalid_json", "not valid JSON: more than one value on the line",
                         null);
             }
+        }
+
+        private static MalformedFrameException endsInside() {
+            return new MalformedFrameException("invalid_json", "not valid JSON: the line ends inside the message", null);
         }
     }
 

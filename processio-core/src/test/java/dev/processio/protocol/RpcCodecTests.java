@@ -442,6 +442,106 @@ class RpcCodecTests {
                 .isInstanceOfSatisfying(MalformedFrameException.class, e -> assertThat(e.kind()).isEqualTo("invalid_message"));
     }
 
+    // ---- decoding with a long-lived decoder -----------------------------------------------------
+
+    static Stream<String> everyKindOfLine() {
+        Stream<String> valid = Stream.of(
+                "{\"jsonrpc\":\"2.0\",\"id\":17,\"result\":\"hello-world\"}",
+                "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":null}",
+                "{\"result\":{\"ok\":true},\"jsonrpc\":\"2.0\",\"id\":5}",
+                "{\"jsonrpc\":\"2.0\",\"result\":{\"id\":99,\"items\":[{\"id\":98}]},\"id\":5}",
+                "{\"jsonrpc\":\"2.0\",\"id\":9,\"error\":{\"code\":-32601,\"message\":\"m\",\"data\":{\"type\":\"T\"}}}",
+                "{\"jsonrpc\":\"2.0\",\"method\":\"app/event\",\"params\":{\"a\":[1,2]}}",
+                "{ \"jsonrpc\" : \"2.0\" , \"id\" : 1 , \"result\" : \"a \\\"quoted\\\" }\\\\\" }  \r",
+                "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":1,\"y\":2}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":\"one\",\"y\":{\"deep\":[1,[2,{}]]}},\"z\":1}",
+                "{\"result\":{\"x\":\"one\"},\"jsonrpc\":\"2.0\",\"id\":4}",
+                "hello", "", "   ", "}", "]");
+        Stream<String> invalidJson = Stream.of(
+                "{\"jsonrpc\":\"2.0\",\"id\":@@", "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":", "{", "[1,",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"raw\ttab\"}",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1} trailing",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1}{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":2}",
+                "{'jsonrpc':'2.0','id':1,'result':1}",
+                "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":1x,\"y\":2}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":\"one\",\"y\":2}, @@}",
+                "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":1,\"y\":2]}",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"unterminated}",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":tru}",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1} t",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1} [");
+        return Stream.of(valid, invalidJson, invalidMessages().map(a -> (String) a.get()[1])).flatMap(x -> x);
+    }
+
+    /**
+     * A decoder keeps one parser across lines: whatever a line holds, it must come to the same
+     * verdict as a fresh parser, and the next good line must still decode.
+     */
+    @Test
+    void aDecoderAgreesWithDecodeOnEveryLineAndRecoversAfterEachBadOne() throws Exception {
+        RpcCodec.ResultTypes types = id -> JSON.constructType(id == 4 ? Point.class : JsonNode.class);
+        byte[] good = "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":7,\"y\":8}}".getBytes(StandardCharsets.UTF_8);
+        try (RpcCodec.Decoder decoder = codec.decoder()) {
+            for (String line : everyKindOfLine().toList()) {
+                byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+
+                String expected = verdict(() -> codec.decode(bytes, 0, bytes.length, types));
+                String actual = verdict(() -> decoder.decode(bytes, 0, bytes.length, types));
+
+                assertThat(actual).as(line).isEqualTo(expected);
+                assertThat(decoder.decode(good, 0, good.length, types)).as("after " + line)
+                        .isEqualTo(new RpcReply(4, new Point(7, 8), null, null));
+            }
+        }
+    }
+
+    @Test
+    void aDecoderReadsManyLinesWithEverNewNames() throws Exception {
+        try (RpcCodec.Decoder decoder = codec.decoder()) {
+            for (int i = 0; i < 3 * RpcCodec.Decoder.LINES_PER_PARSER + 7; i++) {
+                byte[] line = ("{\"jsonrpc\":\"2.0\",\"id\":" + i + ",\"result\":{\"name" + i + "\":" + i + "}}")
+                        .getBytes(StandardCharsets.UTF_8);
+                RpcReply reply = (RpcReply) decoder.decode(line, 0, line.length, id -> JSON.constructType(JsonNode.class));
+                assertThat(reply.id()).isEqualTo(i);
+                assertThat(tree(reply).get("name" + i).intValue()).isEqualTo(i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{}", "[]", " {\"a\":\"}\"}  ", "{\"a\":[\"\\\\\", {}]}", "[{},[]]\t"})
+    void oneContainerIsRecognisedByBracketsAndQuotes(String line) {
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        int first = line.indexOf(line.strip().charAt(0));
+        assertThat(RpcCodec.isOneContainer(bytes, first, bytes.length)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{", "{}}", "{} {}", "{\"a\":\"}", "{\"a\":\"\\\"}", "{} x", "[1,"})
+    void anythingElseIsNotOneContainer(String line) {
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        assertThat(RpcCodec.isOneContainer(bytes, 0, bytes.length)).isFalse();
+    }
+
+    /** What decoding a line came to, comparable across decoders. */
+    private static String verdict(Decoding decoding) {
+        try {
+            RpcMessage message = decoding.decode();
+            if (message instanceof RpcReply reply) {
+                return "reply " + reply.id() + " " + reply.result() + " " + reply.error() + " "
+                        + (reply.unreadable() == null ? "" : "unreadable");
+            }
+            return String.valueOf(message);
+        } catch (MalformedFrameException e) {
+            return e.kind() + ": " + e.getMessage();
+        }
+    }
+
+    private interface Decoding {
+        RpcMessage decode() throws MalformedFrameException;
+    }
+
     // ---- decoding: size limits -------------------------------------------------------------------
 
     /**
