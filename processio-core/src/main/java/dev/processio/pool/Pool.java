@@ -519,7 +519,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         activeCalls.incrementAndGet();
         armSweep();
         dispatch(call, false);
-        return call.result;
+        return call;
     }
 
     private static long nanos(Duration d) {
@@ -549,7 +549,7 @@ public final class Pool implements PoolStats, Worker.Listener {
     }
 
     private void dispatch(PoolCall call, boolean requeued) {
-        if (call.isDone()) {
+        if (call.isFinished()) {
             return;
         }
         Worker w = reserve();
@@ -598,7 +598,7 @@ public final class Pool implements PoolStats, Worker.Listener {
                 return;
             }
             pendingCount.decrementAndGet();
-            if (call.isDone()) {
+            if (call.isFinished()) {
                 unreserve(w);
                 continue;
             }
@@ -651,14 +651,14 @@ public final class Pool implements PoolStats, Worker.Listener {
     }
 
     private void sendTo(Worker w, PoolCall call, boolean mayWait) {
-        if (call.isDone()) {
+        if (call.isFinished()) {
             unreserve(w);
             return;
         }
         call.worker = w;
         call.dispatchedNanos = System.nanoTime();
         w.send(call, mayWait).whenComplete((reply, error) -> settled(w, call, reply, error));
-        if (call.isDone() && w.cancel(call.id)) {
+        if (call.isFinished() && w.cancel(call.id)) {
             // It timed out while being handed over, before the timer could find it on the worker.
             unreserve(w);
         }
@@ -724,10 +724,10 @@ public final class Pool implements PoolStats, Worker.Listener {
         activeCalls.decrementAndGet();
         if (error == null) {
             metrics.callCompleted(CallOutcome.SUCCESS, call.elapsedNanos());
-            call.result.complete(result);
+            call.complete(result);
         } else {
             metrics.callCompleted(PoolCall.outcomeOf(error), call.elapsedNanos());
-            call.result.completeExceptionally(error);
+            call.completeExceptionally(error);
         }
     }
 
@@ -948,7 +948,7 @@ public final class Pool implements PoolStats, Worker.Listener {
             long now = System.nanoTime();
             long acquireNanos = options.acquireTimeout().toNanos();
             for (PoolCall call : pending) {
-                if (call.isDone()) {
+                if (call.isFinished()) {
                     continue;
                 }
                 // The call's own deadline first: its message names the timeout that really ran out.
@@ -963,7 +963,7 @@ public final class Pool implements PoolStats, Worker.Listener {
                 for (Worker w : slot.workers()) {
                     w.forEachHeld(request -> {
                         if (request instanceof PoolCall call) {
-                            if (!call.isDone() && call.expired(now)) {
+                            if (!call.isFinished() && call.expired(now)) {
                                 timedOut(call);
                             }
                         } else if (request instanceof Ping ping && now - ping.sentNanos() >= pingNanos) {

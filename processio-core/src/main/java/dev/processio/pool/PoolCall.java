@@ -9,7 +9,7 @@ import dev.processio.WorkerLostException;
 import dev.processio.io.StdinWriteException;
 import dev.processio.metrics.CallOutcome;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import tools.jackson.databind.JavaType;
 
 /**
@@ -18,12 +18,15 @@ import tools.jackson.databind.JavaType;
  *
  * <p>{@link #finish} is the single gate: whoever wins it completes the call; everyone else only
  * cleans up after themselves. A call has no timer of its own: the pool's sweep finds it, in the
- * pending queue or on a worker, once its deadline has passed.
+ * pending queue or on a worker, once its deadline has passed. The call is itself the future its
+ * caller waits on, completed with the result in the caller's type.
  */
-final class PoolCall implements Worker.Request {
+final class PoolCall extends CompletableFuture<Object> implements Worker.Request {
 
     /** About a hundred years: long enough to mean "never", short enough not to overflow. */
     private static final long MAX_TIMEOUT_NANOS = 100L * 365 * 24 * 3600 * 1_000_000_000L;
+    private static final AtomicIntegerFieldUpdater<PoolCall> FINISHED =
+            AtomicIntegerFieldUpdater.newUpdater(PoolCall.class, "finished");
 
     final long id;
     final String method;
@@ -35,10 +38,8 @@ final class PoolCall implements Worker.Request {
     final long timeoutNanos;
     /** {@code startNanos + timeoutNanos}, compared by subtraction as {@link System#nanoTime()} wants. */
     final long deadlineNanos;
-    /** The result, already in the caller's type. */
-    final CompletableFuture<Object> result = new CompletableFuture<>();
-
-    private final AtomicBoolean done = new AtomicBoolean();
+    /** 1 once someone has won {@link #finish}. */
+    private volatile int finished;
 
     /** The worker the call was last given to, or {@code null} while it waits. */
     volatile Worker worker;
@@ -81,8 +82,9 @@ final class PoolCall implements Worker.Request {
         return now - deadlineNanos >= 0;
     }
 
-    boolean isDone() {
-        return done.get();
+    /** Whether someone has claimed the right to complete it; it may not be completed yet. */
+    boolean isFinished() {
+        return finished != 0;
     }
 
     long elapsedNanos() {
@@ -91,7 +93,7 @@ final class PoolCall implements Worker.Request {
 
     /** Claims the right to complete the call; true exactly once. */
     boolean finish() {
-        return done.compareAndSet(false, true);
+        return FINISHED.compareAndSet(this, 0, 1);
     }
 
     /** How a failure maps to a metrics outcome. */
