@@ -496,16 +496,16 @@ public final class ProcessIO {
 
     /** Frames batch[batchDone, end) have been written whole: complete them and free their room. */
     private void completeUpTo(int end) {
-        List<Frame> done;
+        int start;
         lock.lock();
         try {
-            done = batch.subList(batchDone, end);
+            start = batchDone;
             if (state != State.FAILED && state != State.DISPOSED) {
                 long bytes = 0;
-                for (Frame f : done) {
-                    bytes += f.bytes.length;
+                for (int i = start; i < end; i++) {
+                    bytes += batch.get(i).bytes.length;
                 }
-                queuedFrames = queuedFrames - done.size();
+                queuedFrames = queuedFrames - (end - start);
                 queuedBytes = queuedBytes - bytes;
                 room.signalAll();
             }
@@ -513,9 +513,9 @@ public final class ProcessIO {
         } finally {
             lock.unlock();
         }
-        framesWritten = framesWritten + done.size();
-        for (Frame f : done) {
-            f.complete(null);
+        framesWritten = framesWritten + (end - start);
+        for (int i = start; i < end; i++) {
+            batch.get(i).complete(null);
         }
     }
 
