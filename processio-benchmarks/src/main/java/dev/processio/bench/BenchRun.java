@@ -25,7 +25,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
@@ -172,6 +178,7 @@ public final class BenchRun {
 
         Map<Segment, List<Measure>> pio = new LinkedHashMap<>();
         Map<Segment, List<Measure>> jc = new LinkedHashMap<>();
+        ExecutorService callers = callerThreads();
         try (Impl p1 = processio(1, 256); Impl p2 = processio(2, 256); Impl j1 = javaClient(1); Impl j2 = javaClient(2)) {
             for (int pass = warmupSeconds > 0 ? -1 : 0; pass < runs; pass++) {
                 double s = pass < 0 ? warmupSeconds : seconds;
@@ -181,11 +188,11 @@ public final class BenchRun {
                     Measure a;
                     Measure b;
                     if ((pass & 1) == 0) {
-                        a = measure(p, seg, s);
-                        b = measure(j, seg, s);
+                        a = measure(callers, p, seg, s);
+                        b = measure(callers, j, seg, s);
                     } else {
-                        b = measure(j, seg, s);
-                        a = measure(p, seg, s);
+                        b = measure(callers, j, seg, s);
+                        a = measure(callers, p, seg, s);
                     }
                     if (pass >= 0) {
                         pio.computeIfAbsent(seg, k -> new ArrayList<>()).add(a);
@@ -193,6 +200,11 @@ public final class BenchRun {
                         log("pass %d %-40s processio %s | java client %s", pass + 1, seg.label(), a, b);
                     }
                 }
+            }
+        } finally {
+            callers.shutdown();
+            if (!callers.awaitTermination(10, TimeUnit.SECONDS)) {
+                failures.add("caller threads did not end");
             }
         }
         int coldRepeat = smoke ? 1 : Math.max(5, runs * 3);
@@ -291,6 +303,22 @@ public final class BenchRun {
         return leaks.isEmpty() && failures.isEmpty() ? 0 : 1;
     }
 
+    /**
+     * One daemon thread per caller of the largest scenario, started once and reused by every scenario:
+     * starting hundreds of threads per scenario costs a smoke run much of its time on a small machine.
+     * A scenario waits for all its callers to return before the next starts, so each of its callers
+     * gets a thread of its own at once.
+     */
+    private static ExecutorService callerThreads() {
+        int most = SEGMENTS.stream().mapToInt(Segment::callers).max().orElse(1);
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(most, r -> {
+            Thread t = new Thread(r, CALLER_THREAD + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     // --- implementations ---------------------------------------------------------------------
 
     private NodeBridgeOptions.Builder options(int workers) {
@@ -356,7 +384,7 @@ public final class BenchRun {
         return Map.of("text", "x".repeat(size - "{\"text\":\"\"}".length()));
     }
 
-    private Measure measure(Impl impl, Segment seg, double secs) throws InterruptedException {
+    private Measure measure(ExecutorService callers, Impl impl, Segment seg, double secs) throws InterruptedException {
         Map<String, String> params = params(seg.size);
         if (seg.kind.equals("seq")) {
             return sequential(secs, seg.size, () -> callOnce(impl, params));
@@ -364,9 +392,9 @@ public final class BenchRun {
         AtomicLong calls = new AtomicLong();
         CountDownLatch go = new CountDownLatch(1);
         long[] deadline = new long[1];
-        List<Thread> threads = new ArrayList<>();
+        List<Future<?>> tasks = new ArrayList<>();
         for (int c = 0; c < seg.callers; c++) {
-            Thread t = new Thread(() -> {
+            tasks.add(callers.submit(() -> {
                 try {
                     go.await();
                 } catch (InterruptedException e) {
@@ -380,18 +408,18 @@ public final class BenchRun {
                     }
                 }
                 calls.addAndGet(n);
-            }, CALLER_THREAD + c);
-            t.setDaemon(true);
-            threads.add(t);
+            }));
         }
-        threads.forEach(Thread::start);
         long start = System.nanoTime();
         deadline[0] = start + (long) (secs * 1e9);
         go.countDown();
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis((long) secs + 120));
-            if (t.isAlive()) {
-                failures.add(t.getName() + " did not return");
+        for (Future<?> task : tasks) {
+            try {
+                task.get((long) secs + 120, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                failures.add("a caller did not return");
+            } catch (ExecutionException e) {
+                failures.add("a caller failed: " + e.getCause());
             }
         }
         return new Measure(calls.get(), (System.nanoTime() - start) / 1e9, Double.NaN, Double.NaN, seg.size);
