@@ -47,19 +47,29 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Options: {@code --runs N} (default 3) measured passes over the call scenarios after one
  * warm-up pass; {@code --seconds S} (default 2) per scenario, implementation and pass;
- * {@code --smoke}: a few seconds of tiny counts, checking only that every scenario completes.
- * Returns (as exit status) 1 when a call failed or a process was left behind.
+ * {@code --smoke}: checks only that every scenario completes and that nothing is left behind, at
+ * the least cost: each implementation starts one 2-worker pool, whose start is its one cold start and
+ * which then serves every scenario (the 1-worker ones too) with one call per caller (ten sequential
+ * ones), and the Node parent runs alongside the Java side. Returns (as exit status) 1 when a call
+ * failed or a process or thread was left behind.
  *
- * <p>The two Java implementations run in this JVM one after the other, alternating which goes first
- * from pass to pass; the Node parent runs afterwards in its own process, so no two implementations
- * share the two CPUs at the same time. Each implementation keeps one 1-worker and one 2-worker pool
- * for all passes. Figures are medians over the passes. MB is 10^6 bytes of params sent.
+ * <p>In a full run the two Java implementations run in this JVM one after the other, alternating which
+ * goes first from pass to pass; the Node parent runs afterwards in its own process, so no two
+ * implementations share the two CPUs at the same time. Each implementation keeps one 1-worker and one
+ * 2-worker pool for all passes. Figures are medians over the passes. MB is 10^6 bytes of params sent.
  */
 public final class BenchRun {
 
     static final String WORKER_RESOURCE = "/dev/processio/runtime/node/processio-worker.mjs";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String CALLER_THREAD = "bench-caller-";
+
+    /** Workers of the one pool per implementation that serves every scenario of a smoke run. */
+    private static final int SMOKE_WORKERS = 2;
+    private static final int SMOKE_SEQUENTIAL_CALLS = 10;
+    private static final int SMOKE_CALLS_PER_CALLER = 1;
+    /** A smoke run counts calls, not seconds; this only bounds a scenario that hangs. */
+    private static final double SMOKE_TIMEOUT_SECONDS = 60;
 
     /** What {@code echo} gives back. */
     public record Echo(String text) {
@@ -171,81 +181,90 @@ public final class BenchRun {
 
     private int all() throws Exception {
         long began = System.nanoTime();
-        out.printf(Locale.ROOT, "processio benchmarks: %s; %d pass%s of %.2f s per scenario after a %.2f s warm-up pass;"
-                + " java %s, node %s, %d CPUs, %s%n", smoke ? "SMOKE (figures mean nothing)" : "full", runs,
-                runs == 1 ? "" : "es", seconds, warmupSeconds, Runtime.version(), nodeVersion(),
-                Runtime.getRuntime().availableProcessors(), Instant.now());
+        if (smoke) {
+            out.printf(Locale.ROOT, "processio benchmarks: SMOKE (figures mean nothing): every scenario once, on one"
+                    + " %d-worker pool per implementation whose start is its cold start, %d sequential calls, %d call(s)"
+                    + " per caller; java %s, node %s, %d CPUs, %s%n", SMOKE_WORKERS, SMOKE_SEQUENTIAL_CALLS,
+                    SMOKE_CALLS_PER_CALLER, Runtime.version(), nodeVersion(), Runtime.getRuntime().availableProcessors(),
+                    Instant.now());
+        } else {
+            out.printf(Locale.ROOT, "processio benchmarks: full; %d pass%s of %.2f s per scenario after a %.2f s warm-up"
+                    + " pass; java %s, node %s, %d CPUs, %s%n", runs, runs == 1 ? "" : "es", seconds, warmupSeconds,
+                    Runtime.version(), nodeVersion(), Runtime.getRuntime().availableProcessors(), Instant.now());
+        }
 
         Map<Segment, List<Measure>> pio = new LinkedHashMap<>();
         Map<Segment, List<Measure>> jc = new LinkedHashMap<>();
-        ExecutorService callers = callerThreads();
-        try (Impl p1 = processio(1, 256); Impl p2 = processio(2, 256); Impl j1 = javaClient(1); Impl j2 = javaClient(2)) {
-            for (int pass = warmupSeconds > 0 ? -1 : 0; pass < runs; pass++) {
-                double s = pass < 0 ? warmupSeconds : seconds;
-                for (Segment seg : SEGMENTS) {
-                    Impl p = seg.workers == 1 ? p1 : p2;
-                    Impl j = seg.workers == 1 ? j1 : j2;
-                    Measure a;
-                    Measure b;
-                    if ((pass & 1) == 0) {
-                        a = measure(callers, p, seg, s);
-                        b = measure(callers, j, seg, s);
-                    } else {
-                        b = measure(callers, j, seg, s);
-                        a = measure(callers, p, seg, s);
-                    }
-                    if (pass >= 0) {
-                        pio.computeIfAbsent(seg, k -> new ArrayList<>()).add(a);
-                        jc.computeIfAbsent(seg, k -> new ArrayList<>()).add(b);
-                        log("pass %d %-40s processio %s | java client %s", pass + 1, seg.label(), a, b);
-                    }
-                }
-            }
-        } finally {
-            callers.shutdown();
-            if (!callers.awaitTermination(10, TimeUnit.SECONDS)) {
-                failures.add("caller threads did not end");
-            }
-        }
-        int coldRepeat = smoke ? 1 : Math.max(5, runs * 3);
         Map<Segment, List<Measure>> np = new LinkedHashMap<>();
-        Map<Integer, Double> nodeCold = new LinkedHashMap<>();
-        nodeParent(coldRepeat, np, nodeCold);
-
         Map<Integer, Double> pioCold = new LinkedHashMap<>();
         Map<Integer, Double> jcCold = new LinkedHashMap<>();
+        Map<Integer, Double> nodeCold = new LinkedHashMap<>();
         Map<Integer, Double> bare = new LinkedHashMap<>();
-        for (int workers : new int[] {1, 4}) {
-            double[] a = new double[coldRepeat];
-            double[] b = new double[coldRepeat];
-            double[] c = new double[coldRepeat];
-            for (int i = 0; i < coldRepeat; i++) {
-                a[i] = coldProcessio(workers);
-                b[i] = coldJavaClient(workers);
-                c[i] = bareNode(workers);
+        int pending = smoke ? 100 : 10_000;
+        Measure raw;
+        double[] memory;
+        if (smoke) {
+            // Node start-up is most of a smoke run's cost, so each implementation starts its workers once.
+            // Nothing is measured, so the Node parent runs alongside the Java side, on the CPU time that
+            // the Java side spends waiting.
+            int workers = SMOKE_WORKERS;
+            Process parent = startNodeParent(1);
+            try {
+                long start = System.nanoTime();
+                try (Impl p = processio(workers, 256)) {
+                    p.echo(params(100));
+                    pioCold.put(workers, (System.nanoTime() - start) / 1e6);
+                    start = System.nanoTime();
+                    try (Impl j = javaClient(workers)) {
+                        j.echo(params(100));
+                        jcCold.put(workers, (System.nanoTime() - start) / 1e6);
+                        callScenarios(p, p, j, j, pio, jc);
+                        memory = memory(p, j, pending);
+                    }
+                }
+                bare.put(workers, bareNode(workers));
+                log("cold start %d worker(s): processio %.1f ms, java client %.1f ms, bare node %.1f ms", workers,
+                        pioCold.get(workers), jcCold.get(workers), bare.get(workers));
+                raw = rawPipe(SMOKE_TIMEOUT_SECONDS, SMOKE_SEQUENTIAL_CALLS);
+                log("raw pipe (cat): %s", raw);
+            } catch (Throwable e) {
+                parent.destroyForcibly();
+                parent.waitFor(10, TimeUnit.SECONDS);
+                throw e;
             }
-            pioCold.put(workers, median(a));
-            jcCold.put(workers, median(b));
-            bare.put(workers, median(c));
-            log("cold start %d worker(s): processio %s ms, java client %s ms, bare node %s ms", workers,
-                    Arrays.toString(a), Arrays.toString(b), Arrays.toString(c));
+            nodeParentResults(parent, np, nodeCold);
+        } else {
+            try (Impl p1 = processio(1, 256); Impl p2 = processio(2, 256); Impl j1 = javaClient(1);
+                    Impl j2 = javaClient(2)) {
+                callScenarios(p1, p2, j1, j2, pio, jc);
+            }
+            int coldRepeat = Math.max(5, runs * 3);
+            nodeParentResults(startNodeParent(coldRepeat), np, nodeCold);
+            for (int workers : coldWorkers()) {
+                double[] a = new double[coldRepeat];
+                double[] b = new double[coldRepeat];
+                double[] c = new double[coldRepeat];
+                for (int i = 0; i < coldRepeat; i++) {
+                    a[i] = coldProcessio(workers);
+                    b[i] = coldJavaClient(workers);
+                    c[i] = bareNode(workers);
+                }
+                pioCold.put(workers, median(a));
+                jcCold.put(workers, median(b));
+                bare.put(workers, median(c));
+                log("cold start %d worker(s): processio %s ms, java client %s ms, bare node %s ms", workers,
+                        Arrays.toString(a), Arrays.toString(b), Arrays.toString(c));
+            }
+            raw = rawPipe(seconds, Long.MAX_VALUE);
+            log("raw pipe (cat): %s", raw);
+            try (Impl p = processio(1, pending); Impl j = javaClient(1)) {
+                memory = memory(p, j, pending);
+            }
         }
-
-        Measure raw = rawPipe(smoke ? 0.05 : seconds);
-        log("raw pipe (cat): %s", raw);
-
-        int allocCalls = smoke ? 200 : 50_000;
-        double pioAlloc;
-        double jcAlloc;
-        int pending = smoke ? 1_000 : 10_000;
-        double pioHeap;
-        double jcHeap;
-        try (Impl p = processio(1, pending); Impl j = javaClient(1)) {
-            pioAlloc = allocationPerCall(p, allocCalls);
-            jcAlloc = allocationPerCall(j, allocCalls);
-            pioHeap = heapPerPending(p, pending);
-            jcHeap = heapPerPending(j, pending);
-        }
+        double pioAlloc = memory[0];
+        double jcAlloc = memory[1];
+        double pioHeap = memory[2];
+        double jcHeap = memory[3];
 
         List<String> rows = new ArrayList<>();
         Segment seq = SEGMENTS.get(0);
@@ -304,6 +323,48 @@ public final class BenchRun {
     }
 
     /**
+     * Every call scenario, for processio and the Java client, alternating which goes first from pass to
+     * pass; {@code p1} and {@code j1} serve the 1-worker scenarios, {@code p2} and {@code j2} the others.
+     */
+    private void callScenarios(Impl p1, Impl p2, Impl j1, Impl j2, Map<Segment, List<Measure>> pio,
+            Map<Segment, List<Measure>> jc) throws InterruptedException {
+        ExecutorService callers = callerThreads();
+        try {
+            callScenarios(callers, p1, p2, j1, j2, pio, jc);
+        } finally {
+            callers.shutdown();
+            if (!callers.awaitTermination(10, TimeUnit.SECONDS)) {
+                failures.add("caller threads did not end");
+            }
+        }
+    }
+
+    private void callScenarios(ExecutorService callers, Impl p1, Impl p2, Impl j1, Impl j2,
+            Map<Segment, List<Measure>> pio, Map<Segment, List<Measure>> jc) throws InterruptedException {
+        for (int pass = warmupSeconds > 0 ? -1 : 0; pass < runs; pass++) {
+            double s = smoke ? SMOKE_TIMEOUT_SECONDS : pass < 0 ? warmupSeconds : seconds;
+            for (Segment seg : SEGMENTS) {
+                Impl p = seg.workers == 1 ? p1 : p2;
+                Impl j = seg.workers == 1 ? j1 : j2;
+                Measure a;
+                Measure b;
+                if ((pass & 1) == 0) {
+                    a = measure(callers, p, seg, s);
+                    b = measure(callers, j, seg, s);
+                } else {
+                    b = measure(callers, j, seg, s);
+                    a = measure(callers, p, seg, s);
+                }
+                if (pass >= 0) {
+                    pio.computeIfAbsent(seg, k -> new ArrayList<>()).add(a);
+                    jc.computeIfAbsent(seg, k -> new ArrayList<>()).add(b);
+                    log("pass %d %-40s processio %s | java client %s", pass + 1, seg.label(), a, b);
+                }
+            }
+        }
+    }
+
+    /**
      * One daemon thread per caller of the largest scenario, started once and reused by every scenario:
      * starting hundreds of threads per scenario costs a smoke run much of its time on a small machine.
      * A scenario waits for all its callers to return before the next starts, so each of its callers
@@ -317,6 +378,29 @@ public final class BenchRun {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Allocation per call and heap per pending call: processio's, the Java client's, in that order. */
+    private double[] memory(Impl p, Impl j, int pending) {
+        int allocCalls = smoke ? 20 : 50_000;
+        double pioAlloc = allocationPerCall(p, allocCalls);
+        double jcAlloc = allocationPerCall(j, allocCalls);
+        double pioHeap = heapPerPending(p, pending);
+        double jcHeap = heapPerPending(j, pending);
+        return new double[] {pioAlloc, jcAlloc, pioHeap, jcHeap};
+    }
+
+    /** The worker counts of the cold-start rows. */
+    private int[] coldWorkers() {
+        return smoke ? new int[] {SMOKE_WORKERS} : new int[] {1, 4};
+    }
+
+    /** Calls per caller in a smoke run; a full run calls until its time is up. */
+    private long callsPerCaller(Segment seg) {
+        if (!smoke) {
+            return Long.MAX_VALUE;
+        }
+        return seg.kind.equals("seq") ? SMOKE_SEQUENTIAL_CALLS : SMOKE_CALLS_PER_CALLER;
     }
 
     // --- implementations ---------------------------------------------------------------------
@@ -386,8 +470,9 @@ public final class BenchRun {
 
     private Measure measure(ExecutorService callers, Impl impl, Segment seg, double secs) throws InterruptedException {
         Map<String, String> params = params(seg.size);
+        long limit = callsPerCaller(seg);
         if (seg.kind.equals("seq")) {
-            return sequential(secs, seg.size, () -> callOnce(impl, params));
+            return sequential(secs, limit, seg.size, () -> callOnce(impl, params));
         }
         AtomicLong calls = new AtomicLong();
         CountDownLatch go = new CountDownLatch(1);
@@ -402,7 +487,7 @@ public final class BenchRun {
                     return;
                 }
                 long n = 0;
-                while (System.nanoTime() < deadline[0]) {
+                for (long i = 0; i < limit && System.nanoTime() < deadline[0]; i++) {
                     if (callOnce(impl, params)) {
                         n++;
                     }
@@ -463,14 +548,15 @@ public final class BenchRun {
 
     private double heapPerPending(Impl impl, int n) {
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
-        int delay = smoke ? 300 : 3000;
-        long before = usedAfterGc(mem);
+        int delay = smoke ? 50 : 3000;
+        int gcs = smoke ? 1 : 3;
+        long before = usedAfterGc(mem, gcs);
         List<CompletableFuture<?>> calls = new ArrayList<>(n);
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             calls.add(impl.delayAsync(delay));
         }
-        long after = usedAfterGc(mem);
+        long after = usedAfterGc(mem, gcs);
         long issued = System.nanoTime() - start;
         long done = calls.stream().filter(CompletableFuture::isDone).count();
         try {
@@ -480,14 +566,14 @@ public final class BenchRun {
         }
         log("heap with %,d pending: %,d -> %,d bytes used (%d already done when measured; issued and measured in %d ms)",
                 n, before, after, done, TimeUnit.NANOSECONDS.toMillis(issued));
-        if (TimeUnit.NANOSECONDS.toMillis(issued) >= delay) {
+        if (!smoke && TimeUnit.NANOSECONDS.toMillis(issued) >= delay) {
             failures.add("heap measurement took longer than the delay: calls were not all pending");
         }
         return (after - before) / (double) n;
     }
 
-    private static long usedAfterGc(MemoryMXBean mem) {
-        for (int i = 0; i < 3; i++) {
+    private static long usedAfterGc(MemoryMXBean mem, int gcs) {
+        for (int i = 0; i < gcs; i++) {
             System.gc();
         }
         return mem.getHeapMemoryUsage().getUsed();
@@ -530,14 +616,18 @@ public final class BenchRun {
         void run() throws E;
     }
 
-    /** Runs round trips back to back for {@code secs} seconds; the median and p99 of their latencies. */
-    private static <E extends Exception> Measure sequential(double secs, int size, RoundTrip<E> roundTrip) throws E {
+    /**
+     * Runs round trips back to back for {@code secs} seconds or {@code limit} round trips, whichever ends
+     * first; the median and p99 of their latencies.
+     */
+    private static <E extends Exception> Measure sequential(double secs, long limit, int size, RoundTrip<E> roundTrip)
+            throws E {
         long[] lat = new long[1 << 16];
         int n = 0;
         long start = System.nanoTime();
         long deadline = start + (long) (secs * 1e9);
         long before = start;
-        while (before < deadline) {
+        while (n < limit && before < deadline) {
             roundTrip.run();
             long after = System.nanoTime();
             if (n == lat.length) {
@@ -555,12 +645,12 @@ public final class BenchRun {
     // --- raw pipe ----------------------------------------------------------------------------
 
     /** {@code cat} as the echo child: 100-byte lines, one at a time, no JSON. */
-    private Measure rawPipe(double secs) throws IOException, InterruptedException {
+    private Measure rawPipe(double secs, long limit) throws IOException, InterruptedException {
         byte[] line = (params(100).get("text").substring(1) + "\n").getBytes(StandardCharsets.US_ASCII);
         Process cat = new ProcessBuilder("cat").start();
         try (OutputStream w = cat.getOutputStream(); InputStream r = cat.getInputStream()) {
             byte[] buf = new byte[line.length];
-            return sequential(secs, line.length, () -> {
+            return sequential(secs, limit, line.length, () -> {
                 w.write(line);
                 w.flush();
                 int got = 0;
@@ -580,23 +670,39 @@ public final class BenchRun {
 
     // --- the Node parent ---------------------------------------------------------------------
 
-    private void nodeParent(int coldRepeat, Map<Segment, List<Measure>> results, Map<Integer, Double> cold)
-            throws IOException, InterruptedException {
+    /** Starts the Node parent on every scenario; {@link #nodeParentResults} reads what it measured. */
+    private Process startNodeParent(int coldRepeat) throws IOException {
         List<Map<String, Object>> tasks = new ArrayList<>();
-        for (int pass = warmupSeconds > 0 ? -1 : 0; pass < runs; pass++) {
+        if (smoke) {
+            // As on the Java side: the pool whose start is timed serves every scenario.
+            tasks.add(Map.of("kind", "cold", "workers", SMOKE_WORKERS, "repeat", 1, "keep", true));
             for (Segment seg : SEGMENTS) {
-                tasks.add(Map.of("kind", seg.kind.equals("seq") ? "seq" : "pipe", "workers", seg.workers,
-                        "callers", seg.callers, "size", seg.size, "seconds", pass < 0 ? warmupSeconds : seconds,
-                        "pass", pass));
+                tasks.add(Map.of("kind", seg.kind.equals("seq") ? "seq" : "pipe", "workers", SMOKE_WORKERS,
+                        "callers", seg.callers, "size", seg.size, "seconds", SMOKE_TIMEOUT_SECONDS,
+                        "calls", callsPerCaller(seg), "pass", 0));
+            }
+        } else {
+            for (int pass = warmupSeconds > 0 ? -1 : 0; pass < runs; pass++) {
+                for (Segment seg : SEGMENTS) {
+                    tasks.add(Map.of("kind", seg.kind.equals("seq") ? "seq" : "pipe", "workers", seg.workers,
+                            "callers", seg.callers, "size", seg.size, "seconds", pass < 0 ? warmupSeconds : seconds,
+                            "pass", pass));
+                }
+            }
+            for (int workers : coldWorkers()) {
+                tasks.add(Map.of("kind", "cold", "workers", workers, "repeat", coldRepeat));
             }
         }
-        tasks.add(Map.of("kind", "cold", "workers", 1, "repeat", coldRepeat));
-        tasks.add(Map.of("kind", "cold", "workers", 4, "repeat", coldRepeat));
         Map<String, Object> config = Map.of("node", node, "worker", dir.resolve("processio-worker.mjs").toString(),
                 "module", dir.resolve("echo.mjs").toString(), "tasks", tasks);
         Process p = new ProcessBuilder(node, dir.resolve("node-parent.mjs").toString(), JSON.writeValueAsString(config))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
+        return p;
+    }
+
+    private void nodeParentResults(Process p, Map<Segment, List<Measure>> results, Map<Integer, Double> cold)
+            throws IOException, InterruptedException {
         int i = 0;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -624,13 +730,14 @@ public final class BenchRun {
             p.waitFor(10, TimeUnit.SECONDS);
             failures.add("node parent failed (exit " + (p.isAlive() ? "?" : p.exitValue()) + ")");
         }
-        if (cold.size() != 2 || results.size() != SEGMENTS.size()) {
+        if (cold.size() != coldWorkers().length || results.size() != SEGMENTS.size()) {
             failures.add("node parent gave incomplete results");
             for (Segment seg : SEGMENTS) {
                 results.putIfAbsent(seg, List.of(new Measure(0, 1, Double.NaN, Double.NaN, seg.size)));
             }
-            cold.putIfAbsent(1, Double.NaN);
-            cold.putIfAbsent(4, Double.NaN);
+            for (int workers : coldWorkers()) {
+                cold.putIfAbsent(workers, Double.NaN);
+            }
         }
     }
 

@@ -8,6 +8,8 @@
 //    "tasks": [{"kind": "seq", "size": 100, "seconds": 1},
 //              {"kind": "pipe", "workers": 2, "callers": 16, "size": 100, "seconds": 1},
 //              {"kind": "cold", "workers": 4, "repeat": 5}]}
+// A seq or pipe task with "calls": N makes at most N calls per caller (a smoke run); a cold task
+// with "keep": true keeps its last pool for the later tasks with as many workers.
 // Prints one JSON line per task on stdout: {"task":..., "calls":..., "seconds":..., ...}.
 
 import { spawn } from 'node:child_process';
@@ -79,9 +81,9 @@ async function pool(workers) {
   return pools.get(workers);
 }
 
-async function callLoop(p, params, deadline, latencies) {
+async function callLoop(p, params, deadline, limit, latencies) {
   let calls = 0;
-  while (process.hrtime.bigint() < deadline) {
+  while (calls < limit && process.hrtime.bigint() < deadline) {
     const before = process.hrtime.bigint();
     const r = await p.call('echo', params);
     if (r.text.length !== params.text.length) throw new Error('wrong reply');
@@ -94,12 +96,14 @@ async function callLoop(p, params, deadline, latencies) {
 async function run(task) {
   if (task.kind === 'cold') {
     const times = [];
-    for (let i = 0; i < (task.repeat ?? 1); i++) {
+    const repeat = task.repeat ?? 1;
+    for (let i = 0; i < repeat; i++) {
       const start = process.hrtime.bigint();
       const p = await startPool(task.workers);
       await p.call('echo', paramsOf(100));
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
-      await p.close();
+      if (task.keep && i === repeat - 1 && !pools.has(task.workers)) pools.set(task.workers, p);
+      else await p.close();
     }
     times.sort((a, b) => a - b);
     return { millis: times[Math.floor(times.length / 2)], all: times };
@@ -108,16 +112,17 @@ async function run(task) {
   const p = await pool(task.workers ?? 1);
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(Math.round(task.seconds * 1e9));
+  const limit = task.calls ?? Infinity;
   if (task.kind === 'seq') {
     const latencies = [];
-    const calls = await callLoop(p, params, deadline, latencies);
+    const calls = await callLoop(p, params, deadline, limit, latencies);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     latencies.sort((a, b) => a - b);
     const n = latencies.length;
     return { calls, seconds, p50: latencies[Math.floor(n / 2)], p99: latencies[Math.max(0, Math.ceil(n * 0.99) - 1)] };
   }
   const loops = [];
-  for (let c = 0; c < task.callers; c++) loops.push(callLoop(p, params, deadline, null));
+  for (let c = 0; c < task.callers; c++) loops.push(callLoop(p, params, deadline, limit, null));
   const counts = await Promise.all(loops);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return { calls: counts.reduce((a, b) => a + b, 0), seconds };
