@@ -4,7 +4,7 @@
 //   {"lines":N,"bytes":B,"ok":true|false,"firstError":null|"..."}
 // Unless --no-verify, each line must carry "seq":k with k = 0, 1, 2, ... in order (at the
 // top level or inside "params"). With --pause-ms N, stdin is not read for the first N ms,
-// so the writer meets a full pipe. Kept fast: it also measures raw write throughput.
+// so the writer meets a full pipe. Kept fast: tests write tens of thousands of frames through it.
 
 const args = process.argv.slice(2);
 const verify = !args.includes('--no-verify');

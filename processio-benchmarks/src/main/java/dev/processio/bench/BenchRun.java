@@ -134,8 +134,13 @@ public final class BenchRun {
         this.seconds = seconds;
         this.warmupSeconds = smoke ? 0 : Math.max(1, seconds);
         this.dir = dir;
+        this.node = nodeExecutable();
+    }
+
+    /** {@code $PROCESSIO_TEST_NODE}, or {@code node} on the PATH. */
+    static String nodeExecutable() {
         String env = System.getenv("PROCESSIO_TEST_NODE");
-        this.node = env == null || env.isBlank() ? "node" : env;
+        return env == null || env.isBlank() ? "node" : env;
     }
 
     public static void main(String[] args) throws Exception {
@@ -173,9 +178,7 @@ public final class BenchRun {
             extract("/dev/processio/bench/node-parent.mjs", dir.resolve("node-parent.mjs"));
             return new BenchRun(out, smoke, runs, seconds, dir).all();
         } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dir);
         }
     }
 
@@ -795,12 +798,18 @@ public final class BenchRun {
         return size >= 1 << 20 ? (size >> 20) + " MiB" : size >= 1 << 10 ? (size >> 10) + " KiB" : size + " B";
     }
 
-    private static void extract(String resource, Path target) throws IOException {
+    static void extract(String resource, Path target) throws IOException {
         try (InputStream in = BenchRun.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IOException("resource " + resource + " not on the class path");
             }
             Files.copy(in, target);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
@@ -818,7 +827,7 @@ public final class BenchRun {
         }
     }
 
-    /** Child processes and processio or caller threads still alive, after waiting up to 10 s. */
+    /** Child processes and processio or benchmark threads still alive, after waiting up to 10 s. */
     static String leftBehind() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String leaks;
@@ -826,8 +835,7 @@ public final class BenchRun {
             List<String> ps = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
                     .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList();
             List<String> ts = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.isAlive() && (t.getName().startsWith("processio-")
-                            || t.getName().startsWith(CALLER_THREAD) || t.getName().startsWith("bench-javaclient")))
+                    .filter(t -> t.isAlive() && (t.getName().startsWith("processio-") || t.getName().startsWith("bench-")))
                     .map(Thread::getName).toList();
             leaks = ps.isEmpty() && ts.isEmpty() ? "" : "processes " + ps + ", threads " + ts;
             if (!leaks.isEmpty()) {
