@@ -13,36 +13,40 @@
 // Prints one JSON line per task on stdout: {"task":..., "calls":..., "seconds":..., ...}.
 
 import { spawn } from 'node:child_process';
-import { StringDecoder } from 'node:string_decoder';
 
 const config = JSON.parse(process.argv[2]);
 
 function startChild() {
   const child = spawn(config.node, [config.worker, config.module], { stdio: ['pipe', 'pipe', 'ignore'] });
   const pending = new Map();
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
   let onReady;
   const ready = new Promise((resolve) => { onReady = resolve; });
+  const handle = (msg) => {
+    if (msg.id === undefined) {
+      if (msg.method === 'processio/ready') onReady();
+      return;
+    }
+    const p = pending.get(msg.id);
+    if (p) {
+      pending.delete(msg.id);
+      if ('result' in msg) p.resolve(msg.result);
+      else p.reject(new Error(JSON.stringify(msg.error)));
+    }
+  };
+  // Lines are split on the bytes: each chunk is searched once, and the pieces of a long line are
+  // joined only when its newline arrives. A newline byte never occurs inside a UTF-8 sequence.
+  let parts = [];
   child.stdout.on('data', (chunk) => {
-    let text = rest + decoder.write(chunk);
     let start = 0;
     let nl;
-    while ((nl = text.indexOf('\n', start)) !== -1) {
-      const msg = JSON.parse(text.slice(start, nl));
+    while ((nl = chunk.indexOf(10, start)) !== -1) {
+      parts.push(chunk.subarray(start, nl));
+      const line = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      parts = [];
+      handle(JSON.parse(line.toString('utf8')));
       start = nl + 1;
-      if (msg.id === undefined) {
-        if (msg.method === 'processio/ready') onReady();
-        continue;
-      }
-      const p = pending.get(msg.id);
-      if (p) {
-        pending.delete(msg.id);
-        if ('result' in msg) p.resolve(msg.result);
-        else p.reject(new Error(JSON.stringify(msg.error)));
-      }
     }
-    rest = text.slice(start);
+    if (start < chunk.length) parts.push(chunk.subarray(start));
   });
   return { child, pending, ready };
 }
