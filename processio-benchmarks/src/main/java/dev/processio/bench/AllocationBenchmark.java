@@ -54,8 +54,7 @@ public class AllocationBenchmark {
         dir = Files.createTempDirectory("processio-jmh");
         copy(BenchRun.WORKER_RESOURCE, dir.resolve("processio-worker.mjs"));
         copy("/dev/processio/bench/echo.mjs", dir.resolve("echo.mjs"));
-        String env = System.getenv("PROCESSIO_TEST_NODE");
-        String node = env == null || env.isBlank() ? "node" : env;
+        String node = BenchRun.nodeExecutable();
         if (impl.equals("processio")) {
             bridge = NodeBridge.start(NodeBridgeOptions.builder().name("jmh").nodeExecutable(node)
                     .module(dir.resolve("echo.mjs")).minWorkers(1).maxWorkers(1)
