@@ -6,6 +6,8 @@
 //   corrupt   a line that starts like JSON and is not
 //   late      answered after params.ms milliseconds
 //   stray     a non-JSON line, then the reply
+//   deep      result nested params.depth objects deep: {"c":{"c":...null...}}
+//   literal   result is params.json as it stands, not re-encoded
 //   other     result = params
 // processio/ping is answered with {}; notifications get no reply. Exits 0 at end of input.
 
@@ -46,6 +48,10 @@ function handle(msg) {
       return out(`{"jsonrpc":"2.0","id":${id},"result":"${'x'.repeat(params.bytes)}"}`);
     case 'corrupt':
       return out(`{"jsonrpc":"2.0","id":@@ garbage, not JSON`);
+    case 'deep':
+      return out(`{"jsonrpc":"2.0","id":${id},"result":${'{"c":'.repeat(params.depth)}null${'}'.repeat(params.depth)}}`);
+    case 'literal':
+      return out(`{"jsonrpc":"2.0","id":${id},"result":${params.json}}`);
     case 'late':
       setTimeout(() => reply(id, params), params?.ms ?? 0);
       return;

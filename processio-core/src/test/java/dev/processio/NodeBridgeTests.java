@@ -26,7 +26,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.core.JsonParser;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.DeserializationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /** The pool, end to end, against real Node workers. */
 @ExtendWith(NoLeaks.class)
@@ -514,6 +519,58 @@ class NodeBridgeTests {
         NodeBridge bridge = start(NodeBridgeOptions.builder().name("raw")
                 .command(TestWorkers.rawNode("raw-replies.mjs")).build());
         assertThat(bridge.call("anything", Map.of("id", 1), Map.class)).isEqualTo(Map.of("id", 1));
+    }
+
+    /** A custom deserializer that reads its value as a tree, the usual way to write one. */
+    @JsonDeserialize(using = Labelled.Reader.class)
+    record Labelled(String label) {
+
+        static final class Reader extends ValueDeserializer<Labelled> {
+            @Override
+            public Labelled deserialize(JsonParser p, DeserializationContext ctxt) {
+                JsonNode tree = p.readValueAsTree();
+                return new Labelled(tree.get("x").asString() + "/" + tree.get("y").asString());
+            }
+        }
+    }
+
+    @Test
+    void aCustomDeserializerThatReadsATreeStillWorks() {
+        NodeBridge bridge = bridge("echo.mjs", b -> b);
+        assertThat(bridge.call("echo", Map.of("x", "a", "y", "b"), Labelled.class)).isEqualTo(new Labelled("a/b"));
+    }
+
+    /** A recursive type. */
+    record Chain(Chain c) {
+    }
+
+    @Test
+    void aResultTooDeepForTheCallersTypeFailsTheCallAndNotTheWorker() {
+        NodeBridge bridge = start(NodeBridgeOptions.builder().name("raw")
+                .command(TestWorkers.rawNode("raw-replies.mjs")).build());
+        long pid = bridge.snapshot().workers().get(0).pid();
+        assertThat(bridge.callAsync("deep", Map.of("depth", 9000), Chain.class))
+                .failsWithin(Duration.ofSeconds(10));
+        assertThat(bridge.call("other", "still here", String.class)).isEqualTo("still here");
+        assertThat(bridge.snapshot().workers()).singleElement().satisfies(w -> {
+            assertThat(w.pid()).isEqualTo(pid);
+            assertThat(w.totalRestarts()).isZero();
+        });
+    }
+
+    /** Valid JSON that the caller's type cannot hold is the call's problem, whatever Jackson throws for it. */
+    @Test
+    void aNumberTooLargeForTheCallersTypeFailsTheCallAndNotTheWorker() {
+        NodeBridge bridge = start(NodeBridgeOptions.builder().name("raw")
+                .command(TestWorkers.rawNode("raw-replies.mjs")).build());
+        long pid = bridge.snapshot().workers().get(0).pid();
+        assertThatThrownBy(() -> bridge.call("literal", Map.of("json", "1e1000000"), java.math.BigInteger.class))
+                .isInstanceOf(BridgeProtocolException.class).hasMessageContaining("does not map to");
+        assertThat(bridge.call("other", "still here", String.class)).isEqualTo("still here");
+        assertThat(bridge.snapshot().workers()).singleElement().satisfies(w -> {
+            assertThat(w.pid()).isEqualTo(pid);
+            assertThat(w.totalRestarts()).isZero();
+        });
     }
 
     // ---- helpers -------------------------------------------------------------------------------

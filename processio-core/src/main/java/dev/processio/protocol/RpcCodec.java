@@ -12,11 +12,13 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TreeNode;
 import tools.jackson.core.async.ByteArrayFeeder;
-import tools.jackson.core.exc.InputCoercionException;
-import tools.jackson.core.exc.StreamConstraintsException;
-import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.tree.ArrayTreeNode;
+import tools.jackson.core.tree.ObjectTreeNode;
+import tools.jackson.core.type.ResolvedType;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JavaType;
@@ -60,6 +62,11 @@ public final class RpcCodec {
     private final ConcurrentMap<JavaType, ObjectReader> resultReaders = new ConcurrentHashMap<>();
     /** Parses lines, and reads the members that are not results (errors, notification params) as trees. */
     private final JsonMapper lines;
+    /**
+     * What the line parsers give a custom deserializer that reads a nested value or tree from them
+     * ({@code p.readValueAsTree()}, {@code p.readValueAs(...)}): the application's mapper.
+     */
+    private final ObjectReadContext readContext = new ApplicationReadContext();
 
     /**
      * @param mapper the application's mapper, for params and results
@@ -225,12 +232,16 @@ public final class RpcCodec {
             try {
                 if (parser == null || linesRead == LINES_PER_PARSER) {
                     close();
-                    parser = lines.tokenStreamFactory().createNonBlockingByteArrayParser(ObjectReadContext.empty());
+                    parser = lines.tokenStreamFactory().createNonBlockingByteArrayParser(readContext);
                     linesRead = 0;
                 }
                 linesRead++;
                 ((ByteArrayFeeder) parser).feedInput(bytes, first, end);
                 return new Envelope(parser, types, true).read();
+            } catch (ResultUnreadable e) {
+                // The parser stopped somewhere inside the result: it is not used again.
+                close();
+                throw e;
             } catch (MalformedFrameException | RuntimeException e) {
                 close();
                 return null;
@@ -268,17 +279,78 @@ public final class RpcCodec {
         if (!Utf8.isValid(bytes, first, end)) {
             throw new MalformedFrameException("invalid_json", "not valid UTF-8", null);
         }
-        if (decoder != null && isOneContainer(bytes, first, end)) {
-            RpcMessage message = decoder.decodeWhole(bytes, first, end, types);
-            if (message != null) {
-                return message;
+        try {
+            if (decoder != null && isOneContainer(bytes, first, end)) {
+                RpcMessage message = decoder.decodeWhole(bytes, first, end, types);
+                if (message != null) {
+                    return message;
+                }
             }
+            try (JsonParser p = lines.tokenStreamFactory().createParser(readContext, bytes, first,
+                    end - first)) {
+                return new Envelope(p, types, false).read();
+            } catch (JacksonException e) {
+                throw new MalformedFrameException("invalid_json", "not valid JSON: " + e.getOriginalMessage(), e);
+            }
+        } catch (ResultUnreadable e) {
+            // Whether the line is a valid message is decided by reading it again without its result:
+            // an exception from the caller's type (or its deserializers) says nothing about the JSON.
+            RpcMessage message = decode(bytes, offset, length, id -> null, null);
+            if (message instanceof RpcReply reply && !reply.isError()) {
+                return new RpcReply(reply.id(), null, null, e.reason);
+            }
+            return message;
         }
-        try (JsonParser p = lines.tokenStreamFactory().createParser(ObjectReadContext.empty(), bytes, first,
-                end - first)) {
-            return new Envelope(p, types, false).read();
-        } catch (JacksonException e) {
-            throw new MalformedFrameException("invalid_json", "not valid JSON: " + e.getOriginalMessage(), e);
+    }
+
+    /** Reading the result into the caller's type failed; thrown out of the line's parse, without a stack trace. */
+    private static final class ResultUnreadable extends RuntimeException {
+
+        final RuntimeException reason;
+
+        ResultUnreadable(RuntimeException reason) {
+            super(null, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    private static RuntimeException unreadable(Throwable e) {
+        return e instanceof RuntimeException r ? r
+                : new IllegalArgumentException("the result is nested too deeply for the requested type (" + e + ")", e);
+    }
+
+    /** Lets deserializers read nested values and trees from a line's parser with the application's mapper. */
+    private final class ApplicationReadContext extends ObjectReadContext.Base {
+
+        @Override
+        public ObjectTreeNode createObjectNode() {
+            return mapper.createObjectNode();
+        }
+
+        @Override
+        public ArrayTreeNode createArrayNode() {
+            return mapper.createArrayNode();
+        }
+
+        @SuppressWarnings("unchecked")
+        @Override
+        public <T extends TreeNode> T readTree(JsonParser p) {
+            return (T) resultReader.readTree(p);
+        }
+
+        @Override
+        public <T> T readValue(JsonParser p, Class<T> type) {
+            return resultReader.forType(type).readValue(p);
+        }
+
+        @Override
+        public <T> T readValue(JsonParser p, TypeReference<T> type) {
+            return resultReader.forType(type).readValue(p);
+        }
+
+        @Override
+        public <T> T readValue(JsonParser p, ResolvedType type) {
+            return resultReader.forType((JavaType) type).readValue(p);
         }
     }
 
@@ -430,14 +502,12 @@ public final class RpcCodec {
             }
             try {
                 result = readerFor(type).readValue(p);
-            } catch (RuntimeException e) {
-                if (isSyntaxError(e)) {
-                    throw new MalformedFrameException("invalid_json", "not valid JSON: " + e.getMessage(), e);
-                }
-                unreadable = e;
+            } catch (RuntimeException | StackOverflowError e) {
+                // Also a syntax error inside the result: the line is read again to tell.
+                throw new ResultUnreadable(unreadable(e));
             }
-            // The envelope is at depth 1. A reader that failed half-way left the parser inside the
-            // result: skip the rest of it.
+            // The envelope is at depth 1. A deserializer that stopped early left the parser inside
+            // the result: skip the rest of it.
             while (p.streamReadContext().getNestingDepth() > 1) {
                 JsonToken t = p.nextToken();
                 if (t == null || t == JsonToken.NOT_AVAILABLE) {
@@ -494,8 +564,8 @@ public final class RpcCodec {
             }
             try {
                 result = readerFor(type).readValue(resultTree);
-            } catch (RuntimeException e) {
-                unreadable = e;
+            } catch (RuntimeException | StackOverflowError e) {
+                unreadable = unreadable(e);
             }
         }
 
@@ -552,17 +622,6 @@ public final class RpcCodec {
             }
         }
         return r;
-    }
-
-    /** Whether reading a result failed because the line is not valid JSON, rather than because the type does not fit. */
-    private static boolean isSyntaxError(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if ((t instanceof StreamReadException && !(t instanceof InputCoercionException))
-                    || t instanceof StreamConstraintsException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static MalformedFrameException invalid(String message) {
