@@ -306,6 +306,16 @@ class NodeBridgeTests {
         assertThat(bridge.snapshot().pendingCalls()).isZero();
     }
 
+    /** A setting too long to count in nanoseconds means "never"; it must not stop the other timeouts. */
+    @Test
+    void anEndlessAcquireTimeoutLeavesCallTimeoutsWorking() {
+        NodeBridge bridge = bridge("pool.mjs", b -> b.acquireTimeout(Duration.ofSeconds(Long.MAX_VALUE)));
+        assertThatThrownBy(() -> bridge.call("sleep", Map.of("ms", 5000), String.class,
+                CallOptions.timeout(Duration.ofMillis(300))))
+                .isInstanceOf(BridgeTimeoutException.class)
+                .hasMessageContaining("timed out after");
+    }
+
     /** The pool does not listen to breaker events; the housekeeper notices a breaker an operator opened. */
     @Test
     void aBreakerForcedOpenFromOutsideQuarantinesItsSlot() {

@@ -229,10 +229,10 @@ public final class Pool implements PoolStats, Worker.Listener {
         return registry.circuitBreaker(breakerName, config);
     }
 
-    /** Opens a slot's breaker for a hard fault, and quarantines the slot. */
+    /** Opens a slot's breaker for a hard fault, and quarantines the slot: its worker is already dead or dying. */
     private void open(Slot slot) {
         slot.breaker.transitionToOpenState();
-        quarantine(slot);
+        quarantine(slot, true);
     }
 
     /**
@@ -243,7 +243,7 @@ public final class Pool implements PoolStats, Worker.Listener {
      */
     private void checkBreaker(Slot slot) {
         switch (slot.breaker.getState()) {
-            case OPEN, FORCED_OPEN -> quarantine(slot);
+            case OPEN, FORCED_OPEN -> quarantine(slot, false);
             case CLOSED -> {
                 if (slot.openings != 0) {
                     lock.lock();
@@ -265,15 +265,20 @@ public final class Pool implements PoolStats, Worker.Listener {
         return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
-    /** The breaker opened: stop using the slot's worker, kill it, and schedule a replacement. */
-    private void quarantine(Slot slot) {
+    /**
+     * The breaker opened: stop using the slot's worker, kill it, and schedule a replacement.
+     *
+     * @param fault whether a hard fault opened it, so that the slot must be replaced even if
+     *        someone has moved the breaker on since; otherwise the breaker must still be open
+     */
+    private void quarantine(Slot slot, boolean fault) {
         Worker victim;
         lock.lock();
         try {
             RestartCause cause = slot.openCause != null ? slot.openCause : slot.lastSoftCause;
             slot.openCause = null;
             // Respawn moves the breaker to HALF_OPEN under the lock: a look at an older state is stale.
-            if (closed || slot.quarantined || !isOpen(slot.breaker)) {
+            if (closed || slot.quarantined || (!fault && !isOpen(slot.breaker))) {
                 return;
             }
             slot.quarantined = true;
@@ -519,7 +524,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         activeCalls.incrementAndGet();
         armSweep();
         dispatch(call, false);
-        return call;
+        return call.result;
     }
 
     private static long nanos(Duration d) {
@@ -724,10 +729,10 @@ public final class Pool implements PoolStats, Worker.Listener {
         activeCalls.decrementAndGet();
         if (error == null) {
             metrics.callCompleted(CallOutcome.SUCCESS, call.elapsedNanos());
-            call.complete(result);
+            call.result.complete(result);
         } else {
             metrics.callCompleted(PoolCall.outcomeOf(error), call.elapsedNanos());
-            call.completeExceptionally(error);
+            call.result.completeExceptionally(error);
         }
     }
 
@@ -946,7 +951,7 @@ public final class Pool implements PoolStats, Worker.Listener {
         boolean held = false;
         try {
             long now = System.nanoTime();
-            long acquireNanos = options.acquireTimeout().toNanos();
+            long acquireNanos = nanos(options.acquireTimeout());
             for (PoolCall call : pending) {
                 if (call.isFinished()) {
                     continue;
@@ -958,12 +963,17 @@ public final class Pool implements PoolStats, Worker.Listener {
                     acquireTimedOut(call);
                 }
             }
-            long pingNanos = options.healthCheckTimeout().toNanos();
+            long pingNanos = nanos(options.healthCheckTimeout());
             for (Slot slot : slots) {
                 for (Worker w : slot.workers()) {
                     w.forEachHeld(request -> {
                         if (request instanceof PoolCall call) {
-                            if (!call.isFinished() && call.expired(now)) {
+                            if (call.isFinished()) {
+                                // Ended elsewhere while a worker still held it: let go of it.
+                                if (w.cancel(call.id)) {
+                                    unreserve(w);
+                                }
+                            } else if (call.expired(now)) {
                                 timedOut(call);
                             }
                         } else if (request instanceof Ping ping && now - ping.sentNanos() >= pingNanos) {
@@ -973,6 +983,7 @@ public final class Pool implements PoolStats, Worker.Listener {
                     held |= w.inFlight() > 0;
                 }
             }
+            drainPending();
         } catch (RuntimeException e) {
             LOG.error("[{}] deadline sweep failed", name, e);
         } finally {

@@ -18,10 +18,9 @@ import tools.jackson.databind.JavaType;
  *
  * <p>{@link #finish} is the single gate: whoever wins it completes the call; everyone else only
  * cleans up after themselves. A call has no timer of its own: the pool's sweep finds it, in the
- * pending queue or on a worker, once its deadline has passed. The call is itself the future its
- * caller waits on, completed with the result in the caller's type.
+ * pending queue or on a worker, once its deadline has passed.
  */
-final class PoolCall extends CompletableFuture<Object> implements Worker.Request {
+final class PoolCall implements Worker.Request {
 
     /** About a hundred years: long enough to mean "never", short enough not to overflow. */
     private static final long MAX_TIMEOUT_NANOS = 100L * 365 * 24 * 3600 * 1_000_000_000L;
@@ -38,6 +37,12 @@ final class PoolCall extends CompletableFuture<Object> implements Worker.Request
     final long timeoutNanos;
     /** {@code startNanos + timeoutNanos}, compared by subtraction as {@link System#nanoTime()} wants. */
     final long deadlineNanos;
+    /**
+     * The result in the caller's type. A future of its own, not the call itself: callers may keep
+     * futures long after the call (in a cache), and the call holds the request and its worker.
+     */
+    final CompletableFuture<Object> result = new CompletableFuture<>();
+
     /** 1 once someone has won {@link #finish}. */
     private volatile int finished;
 

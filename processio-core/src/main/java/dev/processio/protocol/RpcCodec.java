@@ -214,7 +214,7 @@ public final class RpcCodec {
      */
     public final class Decoder implements AutoCloseable {
 
-        static final int LINES_PER_PARSER = 4096;
+        static final int LINES_PER_PARSER = 1024;
 
         private JsonParser parser;
         private int linesRead;
@@ -314,9 +314,18 @@ public final class RpcCodec {
         }
     }
 
+    /**
+     * What a failure to read a result becomes. Errors that only concern the caller's type (a
+     * recursion too deep for the result, a class of the type that fails to load or initialise)
+     * fail the call like any other, instead of ending the worker's stdout thread.
+     */
     private static RuntimeException unreadable(Throwable e) {
-        return e instanceof RuntimeException r ? r
-                : new IllegalArgumentException("the result is nested too deeply for the requested type (" + e + ")", e);
+        if (e instanceof RuntimeException r) {
+            return r;
+        }
+        return new IllegalArgumentException(e instanceof StackOverflowError
+                ? "the result is nested too deeply for the requested type (" + e + ")"
+                : "the requested type cannot be used (" + e + ")", e);
     }
 
     /** Lets deserializers read nested values and trees from a line's parser with the application's mapper. */
@@ -502,7 +511,7 @@ public final class RpcCodec {
             }
             try {
                 result = readerFor(type).readValue(p);
-            } catch (RuntimeException | StackOverflowError e) {
+            } catch (RuntimeException | StackOverflowError | LinkageError e) {
                 // Also a syntax error inside the result: the line is read again to tell.
                 throw new ResultUnreadable(unreadable(e));
             }
@@ -564,7 +573,7 @@ public final class RpcCodec {
             }
             try {
                 result = readerFor(type).readValue(resultTree);
-            } catch (RuntimeException | StackOverflowError e) {
+            } catch (RuntimeException | StackOverflowError | LinkageError e) {
                 unreadable = unreadable(e);
             }
         }
