@@ -4,6 +4,7 @@ import dev.processio.pool.Pool;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.LongSupplier;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JavaType;
 
@@ -29,9 +30,19 @@ import tools.jackson.databind.JavaType;
  * <h2>Threads</h2>
  * Thread-safe. The result is read into the requested type straight from the reply line, once, on
  * the worker's stdout thread; custom deserializers run there. The future of {@code callAsync}
- * completes on a processio thread (that stdout thread, or the pool's housekeeper for timeouts):
- * keep dependent stages short, or use the {@code ...Async} stages of {@link CompletableFuture}
- * with an executor of your own.
+ * completes on one of these threads:
+ * <ul>
+ *   <li>the calling thread, when the call is refused at once (the bridge is closed, no worker is
+ *       healthy, the pending queue or a stdin queue is full);</li>
+ *   <li>the worker's stdout thread, {@code processio-<pool>-w<slot>-stdout}: replies;</li>
+ *   <li>its stdin writer thread, {@code ...-stdin}: a write that failed;</li>
+ *   <li>its stderr thread, {@code ...-stderr}, or the pool's housekeeper,
+ *       {@code processio-<pool>-housekeeper}: the worker exited;</li>
+ *   <li>the housekeeper: timeouts, and waiting calls failed when the last healthy worker goes;</li>
+ *   <li>the thread that calls {@link #close()}.</li>
+ * </ul>
+ * Keep dependent stages short and never block in them, or use the {@code ...Async} stages of
+ * {@link CompletableFuture} with an executor of your own. Never call {@code close()} from one.
  */
 public final class NodeBridge implements AutoCloseable {
 
@@ -48,6 +59,11 @@ public final class NodeBridge implements AutoCloseable {
      */
     public static NodeBridge start(NodeBridgeOptions options) {
         return new NodeBridge(Pool.start(options));
+    }
+
+    /** As {@link #start(NodeBridgeOptions)}, with the clock housekeeping and deadlines read: for tests. */
+    static NodeBridge start(NodeBridgeOptions options, LongSupplier nanoClock) {
+        return new NodeBridge(Pool.start(options, nanoClock));
     }
 
     /** The pool name. */

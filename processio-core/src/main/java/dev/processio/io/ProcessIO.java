@@ -128,12 +128,50 @@ public final class ProcessIO {
         DISPOSED
     }
 
-    /** A queued frame; it is its own completion future. */
-    private static final class Frame extends CompletableFuture<Void> {
-        final byte[] bytes;
+    /**
+     * One frame to write and the party that hears how its write ended: exactly one of
+     * {@link #written()} and {@link #failed} is called, once, without any lock of this object held.
+     * {@code written} runs on the writer thread; {@code failed} on the writer thread, on the thread
+     * that called {@link #write(Frame)} or {@link #offer(Frame)}, or on the one that called
+     * {@link #destroy()}. Both must be quick and must not block.
+     */
+    public interface Frame {
 
-        Frame(byte[] bytes) {
+        /** The whole frame, newline included. Read by the writer thread; must not change. */
+        byte[] bytes();
+
+        /** Every byte of the frame has been handed to the pipe. */
+        void written();
+
+        /**
+         * The frame was not written whole: a {@link StdinWriteException}, whose
+         * {@link StdinWriteException#reachedWorker() reachedWorker()} says whether any byte of it may
+         * have reached the worker, or a {@link BridgeRejectedException} when the queue had no room.
+         */
+        void failed(RuntimeException cause);
+    }
+
+    /** A frame that completes a future: for callers that want one. */
+    private static final class FutureFrame extends CompletableFuture<Void> implements Frame {
+        private final byte[] bytes;
+
+        FutureFrame(byte[] bytes) {
             this.bytes = bytes;
+        }
+
+        @Override
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        @Override
+        public void written() {
+            complete(null);
+        }
+
+        @Override
+        public void failed(RuntimeException cause) {
+            completeExceptionally(cause);
         }
     }
 
@@ -212,62 +250,82 @@ public final class ProcessIO {
     }
 
     /**
-     * Queues one frame. The returned future completes when the whole frame has been handed to the
-     * pipe. It fails with {@link BridgeRejectedException} when the queue is full (after waiting,
-     * under {@link Backpressure#BLOCK}), and with a {@link StdinWriteException} when the frame
-     * cannot be written. This method never throws for those reasons.
+     * Queues one frame, waiting for room under {@link Backpressure#BLOCK}; {@code frame} hears how
+     * its write ended (see {@link Frame}). Never throws for a full queue or a broken pipe.
      */
-    public CompletableFuture<Void> write(byte[] frame) {
-        return enqueue(frame, settings.backpressure() == Backpressure.BLOCK);
+    public void write(Frame frame) {
+        enqueue(frame, settings.backpressure() == Backpressure.BLOCK);
     }
 
     /**
-     * Like {@link #write(byte[])}, but never waits for room, whatever the backpressure policy: for
-     * housekeeping frames (cancel, ping) sent from threads that must not block.
+     * Like {@link #write(Frame)}, but never waits for room, whatever the backpressure policy: for
+     * threads that must not block, and housekeeping frames (cancel, ping).
      */
-    public CompletableFuture<Void> offer(byte[] frame) {
-        return enqueue(frame, false);
+    public void offer(Frame frame) {
+        enqueue(frame, false);
     }
 
-    private CompletableFuture<Void> enqueue(byte[] frame, boolean mayWait) {
-        Frame f = new Frame(frame);
-        int length = frame.length;
+    /**
+     * Queues one frame; the future completes when the whole frame has been handed to the pipe, or
+     * fails as {@link Frame#failed} describes.
+     */
+    public CompletableFuture<Void> write(byte[] frame) {
+        FutureFrame f = new FutureFrame(frame);
+        write(f);
+        return f;
+    }
+
+    /** Like {@link #write(byte[])}, but never waits for room. */
+    public CompletableFuture<Void> offer(byte[] frame) {
+        FutureFrame f = new FutureFrame(frame);
+        offer(f);
+        return f;
+    }
+
+    private void enqueue(Frame f, boolean mayWait) {
+        RuntimeException refused = null;
+        int length = f.bytes().length;
         lock.lock();
         try {
-            if (state != State.OPEN) {
-                f.completeExceptionally(closedFailure());
-                return f;
+            refused = admitLocked(length, mayWait);
+            if (refused == null) {
+                queue.addLast(f);
+                queuedFrames = queuedFrames + 1;
+                queuedBytes = queuedBytes + length;
+                queued.signal();
             }
-            if (!hasRoom(length)) {
-                if (!mayWait) {
-                    f.completeExceptionally(queueFull(length, mayWait));
-                    return f;
-                }
-                long nanos = settings.enqueueTimeout().toNanos();
-                while (!hasRoom(length) && state == State.OPEN) {
-                    if (nanos <= 0) {
-                        f.completeExceptionally(queueFull(length, mayWait));
-                        return f;
-                    }
-                    nanos = room.awaitNanos(nanos);
-                }
-                if (state != State.OPEN) {
-                    f.completeExceptionally(closedFailure());
-                    return f;
-                }
-            }
-            queue.addLast(f);
-            queuedFrames = queuedFrames + 1;
-            queuedBytes = queuedBytes + length;
-            queued.signal();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            f.completeExceptionally(new BridgeRejectedException(pool,
-                    "interrupted while waiting for room in the stdin queue of " + workerLabel));
+            refused = new BridgeRejectedException(pool,
+                    "interrupted while waiting for room in the stdin queue of " + workerLabel);
         } finally {
             lock.unlock();
         }
-        return f;
+        if (refused != null) {
+            f.failed(refused);
+        }
+    }
+
+    /** Waits for room as the policy allows; returns why a frame of {@code length} bytes cannot be queued, or null. */
+    private RuntimeException admitLocked(int length, boolean mayWait) throws InterruptedException {
+        assert lock.isHeldByCurrentThread();
+        if (state != State.OPEN) {
+            return closedFailure();
+        }
+        if (hasRoom(length)) {
+            return null;
+        }
+        if (!mayWait) {
+            return queueFull(length, false);
+        }
+        long nanos = settings.enqueueTimeout().toNanos();
+        while (!hasRoom(length) && state == State.OPEN) {
+            if (nanos <= 0) {
+                return queueFull(length, true);
+            }
+            nanos = room.awaitNanos(nanos);
+        }
+        return state != State.OPEN ? closedFailure() : null;
     }
 
     /**
@@ -320,11 +378,6 @@ public final class ProcessIO {
     /** Waits for the writer thread to end. Returns whether it has ended. */
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         writer.join(Math.max(1, timeout.toMillis()));
-        return !writer.isAlive();
-    }
-
-    /** Whether the writer thread has ended. */
-    public boolean isStopped() {
         return !writer.isAlive();
     }
 
@@ -405,7 +458,7 @@ public final class ProcessIO {
             while (!queue.isEmpty() && batch.size() < MAX_BATCH_FRAMES && bytes < 4L * CHUNK_SIZE) {
                 Frame f = queue.pollFirst();
                 batch.add(f);
-                bytes += f.bytes.length;
+                bytes += f.bytes().length;
             }
             return true;
         } finally {
@@ -422,7 +475,7 @@ public final class ProcessIO {
         int count = batch.size();
         int fill = 0;
         for (int i = 0; i < count; i++) {
-            byte[] bytes = batch.get(i).bytes;
+            byte[] bytes = batch.get(i).bytes();
             if (bytes.length >= CHUNK_SIZE) {
                 if (fill > 0) {
                     if (!writeToPipe(buffer, 0, fill, i)) {
@@ -503,7 +556,7 @@ public final class ProcessIO {
             if (state != State.FAILED && state != State.DISPOSED) {
                 long bytes = 0;
                 for (int i = start; i < end; i++) {
-                    bytes += batch.get(i).bytes.length;
+                    bytes += batch.get(i).bytes().length;
                 }
                 queuedFrames = queuedFrames - (end - start);
                 queuedBytes = queuedBytes - bytes;
@@ -515,7 +568,7 @@ public final class ProcessIO {
         }
         framesWritten = framesWritten + (end - start);
         for (int i = start; i < end; i++) {
-            batch.get(i).complete(null);
+            batch.get(i).written();
         }
     }
 
@@ -568,7 +621,7 @@ public final class ProcessIO {
 
     private static void failAll(List<Frame> frames, StdinWriteException cause) {
         for (Frame f : frames) {
-            f.completeExceptionally(cause);
+            f.failed(cause);
         }
     }
 

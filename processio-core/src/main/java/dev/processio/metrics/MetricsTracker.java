@@ -1,7 +1,6 @@
 package dev.processio.metrics;
 
 import dev.processio.RestartCause;
-import dev.processio.WorkerState;
 
 /**
  * What a pool tells about itself. Every method defaults to doing nothing, so an implementation
@@ -23,10 +22,6 @@ public interface MetricsTracker extends AutoCloseable {
 
     /** A call ended, {@code nanos} after it was made. */
     default void callCompleted(CallOutcome outcome, long nanos) {
-    }
-
-    /** A worker moved between states. {@code from} is {@code null} for a new worker. */
-    default void workerStateChanged(int slot, WorkerState from, WorkerState to) {
     }
 
     /** A worker was replaced. */

@@ -1,24 +1,22 @@
 package dev.processio.pool;
 
-import dev.processio.BridgeDisposedException;
-import dev.processio.BridgeRejectedException;
-import dev.processio.BridgeTimeoutException;
-import dev.processio.BridgeUnavailableException;
-import dev.processio.RemoteExecutionException;
-import dev.processio.WorkerLostException;
-import dev.processio.io.StdinWriteException;
-import dev.processio.metrics.CallOutcome;
+import dev.processio.protocol.RpcReply;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import tools.jackson.databind.JavaType;
 
 /**
  * One call on its way through the pool: encoded once, possibly sent to more than one worker (when
  * an earlier one never received it, or it is idempotent), completed exactly once.
  *
- * <p>{@link #finish} is the single gate: whoever wins it completes the call; everyone else only
- * cleans up after themselves. A call has no timer of its own: the pool's sweep finds it, in the
- * pending queue or on a worker, once its deadline has passed.
+ * <p>Two gates, each passed once: {@link #finish()} decides who completes the call, and
+ * {@link #takeLease()} who gives back the worker lease of its current attempt. Whoever wins one
+ * does its job; everyone else only cleans up after themselves. A call has no timer of its own: the
+ * housekeeper's sweep finds it, waiting or on a worker, once its deadline has passed.
+ *
+ * <p>It is the {@link Worker.Request} a worker holds, and hands the worker's report to the
+ * {@link Dispatcher}.
  */
 final class PoolCall implements Worker.Request {
 
@@ -26,13 +24,17 @@ final class PoolCall implements Worker.Request {
     private static final long MAX_TIMEOUT_NANOS = 100L * 365 * 24 * 3600 * 1_000_000_000L;
     private static final AtomicIntegerFieldUpdater<PoolCall> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(PoolCall.class, "finished");
+    private static final AtomicReferenceFieldUpdater<PoolCall, WorkerEntry> LEASE =
+            AtomicReferenceFieldUpdater.newUpdater(PoolCall.class, WorkerEntry.class, "lease");
 
+    private final Dispatcher dispatcher;
     final long id;
     final String method;
     final byte[] frame;
     /** What the result is read into. */
     final JavaType resultType;
     final boolean idempotent;
+    /** When it was made, on the pool's clock. */
     final long startNanos;
     final long timeoutNanos;
     /** {@code startNanos + timeoutNanos}, compared by subtraction as {@link System#nanoTime()} wants. */
@@ -45,26 +47,28 @@ final class PoolCall implements Worker.Request {
 
     /** 1 once someone has won {@link #finish}. */
     private volatile int finished;
+    /** The worker lease of the current attempt, until someone takes it back. */
+    private volatile WorkerEntry lease;
 
-    /** The worker the call was last given to, or {@code null} while it waits. */
-    volatile Worker worker;
-    /** When it was last given to a worker. */
+    /** When it was last given to a worker, on the pool's clock. */
     volatile long dispatchedNanos;
-    /** When it last entered the pending queue, for the acquire timeout. */
+    /** When it last entered the pending queue, on the pool's clock, for the acquire timeout. */
     volatile long queuedNanos;
     /** Idempotent retries so far. */
     volatile int retries;
 
-    PoolCall(long id, String method, byte[] frame, JavaType resultType, boolean idempotent, long timeoutNanos) {
+    PoolCall(Dispatcher dispatcher, long id, String method, byte[] frame, JavaType resultType, boolean idempotent,
+            long timeoutNanos, long nowNanos) {
+        this.dispatcher = dispatcher;
         this.id = id;
         this.method = method;
         this.frame = frame;
         this.resultType = resultType;
         this.idempotent = idempotent;
         this.timeoutNanos = timeoutNanos;
-        this.startNanos = System.nanoTime();
+        this.startNanos = nowNanos;
         // Clamped, so that a timeout of centuries cannot wrap around.
-        this.deadlineNanos = startNanos + Math.min(timeoutNanos, MAX_TIMEOUT_NANOS);
+        this.deadlineNanos = nowNanos + Math.min(timeoutNanos, MAX_TIMEOUT_NANOS);
     }
 
     @Override
@@ -82,6 +86,16 @@ final class PoolCall implements Worker.Request {
         return resultType;
     }
 
+    @Override
+    public void replied(RpcReply reply) {
+        dispatcher.replied(this, reply);
+    }
+
+    @Override
+    public void failed(RuntimeException cause) {
+        dispatcher.failed(this, cause);
+    }
+
     /** Whether its deadline has passed at {@code now}. */
     boolean expired(long now) {
         return now - deadlineNanos >= 0;
@@ -92,36 +106,24 @@ final class PoolCall implements Worker.Request {
         return finished != 0;
     }
 
-    long elapsedNanos() {
-        return System.nanoTime() - startNanos;
-    }
-
     /** Claims the right to complete the call; true exactly once. */
     boolean finish() {
         return FINISHED.compareAndSet(this, 0, 1);
     }
 
-    /** How a failure maps to a metrics outcome. */
-    static CallOutcome outcomeOf(Throwable error) {
-        if (error instanceof BridgeTimeoutException) {
-            return CallOutcome.TIMEOUT;
-        }
-        if (error instanceof WorkerLostException
-                || error instanceof StdinWriteException) {
-            return CallOutcome.WORKER_LOST;
-        }
-        if (error instanceof BridgeRejectedException) {
-            return CallOutcome.REJECTED;
-        }
-        if (error instanceof BridgeUnavailableException) {
-            return CallOutcome.UNAVAILABLE;
-        }
-        if (error instanceof BridgeDisposedException) {
-            return CallOutcome.DISPOSED;
-        }
-        if (error instanceof RemoteExecutionException) {
-            return CallOutcome.REMOTE_ERROR;
-        }
-        return CallOutcome.PROTOCOL_ERROR;
+    /** Starts an attempt on the worker of {@code lease}. */
+    void leased(WorkerEntry lease, long nowNanos) {
+        this.dispatchedNanos = nowNanos;
+        this.lease = lease;
+    }
+
+    /** The worker of the current attempt, or {@code null}; it may be given back at any moment. */
+    WorkerEntry leaseHolder() {
+        return lease;
+    }
+
+    /** Takes back the lease of the current attempt; non-null for exactly one caller per attempt. */
+    WorkerEntry takeLease() {
+        return LEASE.getAndSet(this, null);
     }
 }

@@ -8,49 +8,50 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.ToLongFunction;
 
 /**
- * A numbered place in the pool for one worker at a time, with its circuit breaker and the
- * counters that outlive the workers it has held.
+ * A numbered place in the pool for one worker at a time, with its circuit breaker, its
+ * quarantine, and the counters that outlive the workers it has held.
  *
- * <p>{@code active}, {@code incoming}, {@code quarantined}, {@code openings} and {@code respawn}
- * are written under the pool's lock and read without it (volatile or confined to the lock).
+ * <p>Quarantine is one state, {@link #isQuarantined()}: the breaker opened (or was opened for a
+ * hard fault), the slot's worker takes no calls and is killed, and a replacement waits until
+ * {@link #respawnAtNanos()}. The breaker's own state is an input to it, read after each outcome
+ * reported to it; a snapshot shows a quarantined slot's worker as {@code QUARANTINED}.
+ *
+ * <p>Ownership: every field but the counters is written only under the pool's lifecycle lock
+ * ({@link Supervisor#lock}); those read without it are volatile. The restart counts and the
+ * totals of departed workers are written under that lock too and read anywhere.
  */
 final class Slot {
 
     final int number;
     final CircuitBreaker breaker;
 
-    /** The worker calls go to, or that is quarantined; {@code null} for an unused slot. */
-    volatile Worker active;
+    /** The worker calls go to, or that was quarantined; {@code null} for an unused slot. */
+    volatile WorkerEntry active;
     /** A replacement starting while {@code active} is being recycled. */
-    volatile Worker incoming;
+    volatile WorkerEntry incoming;
     /** Old workers finishing their calls before they exit. */
-    final List<Worker> retiring = new CopyOnWriteArrayList<>();
+    final List<WorkerEntry> retiring = new CopyOnWriteArrayList<>();
 
-    /** Whether the breaker is open and a replacement waits for its turn. */
-    volatile boolean quarantined;
-    /** Breaker openings since it was last closed; drives the back-off. Written under the pool lock. */
-    volatile int openings;
-    /** The scheduled replacement, while quarantined. Guarded by the pool lock. */
-    ScheduledFuture<?> respawn;
-    /** When the scheduled replacement starts ({@link System#nanoTime()}), while quarantined. */
-    volatile long respawnAtNanos;
+    private volatile boolean quarantined;
+    /** Breaker openings since it was last closed; drives the back-off. */
+    private int openings;
+    /** When the replacement of a quarantined slot may start, on the pool's clock. */
+    private volatile long respawnAtNanos;
 
-    /** The last fault seen in this slot, as text. */
-    volatile String lastError;
-    /** Why the breaker is being opened by a hard fault; read and cleared when it opens. */
-    volatile RestartCause openCause;
+    /** Why the slot's current worker was last in trouble, as text; see {@link #noteError}. */
+    private volatile String lastError;
     /** What the last soft failure recorded on the breaker was: a timeout or a missed heartbeat. */
-    volatile RestartCause lastSoftCause = RestartCause.TIMEOUT;
+    RestartCause lastSoftCause = RestartCause.TIMEOUT;
 
     /** Replacements by cause, indexed by ordinal. */
     private final AtomicLongArray restarts = new AtomicLongArray(RestartCause.values().length);
 
-    // Stdin counters of workers that have left the slot; only the housekeeping of exits adds to them.
+    // Totals of the workers that have left the slot, folded in by departed().
+    private volatile long pastServed;
     private volatile long pastDrainWaits;
     private volatile long pastDrainNanos;
     private volatile long pastEpipe;
@@ -60,7 +61,52 @@ final class Slot {
         this.breaker = breaker;
     }
 
-    void restarted(RestartCause cause) {
+    boolean isQuarantined() {
+        return quarantined;
+    }
+
+    long respawnAtNanos() {
+        return respawnAtNanos;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    /** Records why the slot's worker is in trouble. Lifecycle lock held. */
+    void noteError(String error) {
+        lastError = error;
+    }
+
+    /** Enters quarantine; returns the number of openings since the breaker last closed. Lifecycle lock held. */
+    int quarantine(RestartCause cause, String error) {
+        quarantined = true;
+        lastError = error;
+        restarts.incrementAndGet(cause.ordinal());
+        return ++openings;
+    }
+
+    /** Sets when the replacement may start. Lifecycle lock held. */
+    void respawnAt(long nanos) {
+        respawnAtNanos = nanos;
+    }
+
+    /** Leaves quarantine as its replacement starts. Lifecycle lock held. */
+    void leaveQuarantine() {
+        quarantined = false;
+    }
+
+    /** The breaker closed again: the back-off starts over. Lifecycle lock held. */
+    void breakerClosed() {
+        openings = 0;
+    }
+
+    boolean hasOpenings() {
+        return openings != 0;
+    }
+
+    /** A worker was replaced without a quarantine (recycling). */
+    void recycled(RestartCause cause) {
         restarts.incrementAndGet(cause.ordinal());
     }
 
@@ -75,15 +121,21 @@ final class Slot {
         return out;
     }
 
-    long restartCount(RestartCause cause) {
-        return restarts.get(cause.ordinal());
+    /** Folds the counters of a worker that has left the slot for good into the slot's totals. Lifecycle lock held. */
+    void departed(WorkerEntry entry) {
+        ProcessIO stdin = entry.worker.stdin();
+        pastServed += entry.served.get();
+        pastDrainWaits += stdin.drainWaits();
+        pastDrainNanos += stdin.drainNanos();
+        pastEpipe += stdin.epipeCount();
     }
 
-    /** Folds the counters of a worker that has left the slot for good into the slot's totals. */
-    synchronized void retire(Worker worker) {
-        pastDrainWaits += worker.stdin().drainWaits();
-        pastDrainNanos += worker.stdin().drainNanos();
-        pastEpipe += worker.stdin().epipeCount();
+    long served() {
+        long n = pastServed;
+        for (WorkerEntry e : entries()) {
+            n += e.served.get();
+        }
+        return n;
     }
 
     long drainWaits() {
@@ -106,23 +158,22 @@ final class Slot {
         return sum(ProcessIO::queuedBytes);
     }
 
-    /** A stdin figure summed over the workers the slot holds now. */
     private long sum(ToLongFunction<ProcessIO> figure) {
         long n = 0;
-        for (Worker w : workers()) {
-            n += figure.applyAsLong(w.stdin());
+        for (WorkerEntry e : entries()) {
+            n += figure.applyAsLong(e.worker.stdin());
         }
         return n;
     }
 
-    /** Every worker the slot holds now: active, incoming and retiring. */
-    List<Worker> workers() {
-        Worker a = active;
-        Worker i = incoming;
+    /** Every worker the slot holds now: retiring, active and incoming. */
+    List<WorkerEntry> entries() {
+        WorkerEntry a = active;
+        WorkerEntry i = incoming;
         if (retiring.isEmpty()) {
             return a == null ? (i == null ? List.of() : List.of(i)) : (i == null ? List.of(a) : List.of(a, i));
         }
-        List<Worker> all = new ArrayList<>(retiring);
+        List<WorkerEntry> all = new ArrayList<>(retiring);
         if (a != null) {
             all.add(a);
         }

@@ -29,8 +29,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +55,14 @@ import tools.jackson.databind.JsonNode;
  *       died or broke before replying.</li>
  * </ul>
  *
- * <p>Thread-safe. Calls are held in a concurrent map; the one who removes an id from it completes
- * the call, so every call completes exactly once.
+ * <h2>Threads</h2>
+ * Thread-safe. Requests are held in a concurrent map; whoever removes an id from it reports the
+ * request's end, so each request hears {@link Request#replied} or {@link Request#failed} at most
+ * once, and exactly once unless it is taken back with {@link #cancel} or {@link #forget}. Replies
+ * are reported on the stdout thread; failures on the stdin writer thread (a write that failed),
+ * on the thread that called {@link #send} (a full or closed queue), or on whichever processio
+ * thread sees the process end (the housekeeper, or the stdout or stderr thread). This class keeps
+ * nothing about the pool: load, state and counters live in the pool's {@link WorkerEntry}.
  */
 final class Worker implements ProcessIO.Owner {
 
@@ -67,7 +71,10 @@ final class Worker implements ProcessIO.Owner {
     /** How long to wait after exit for stdout and stderr to reach end of file. */
     static final long EXIT_DRAIN_MILLIS = 500;
 
-    /** A request the pool gives a worker: a call, or a ping. The worker holds it until it ends. */
+    /**
+     * A request the pool gives a worker: a call, or a ping. The worker holds it until it ends and
+     * then calls one of its two callbacks (see the class comment for the threads).
+     */
     interface Request {
 
         /** The request's id, as encoded in {@link #frame()}. */
@@ -78,6 +85,16 @@ final class Worker implements ProcessIO.Owner {
 
         /** What the reply's result is read into, on the worker's stdout thread; {@code null} to skip it. */
         JavaType resultType();
+
+        /** The worker answered: a result, an error reply, or a result the type could not hold. */
+        void replied(RpcReply reply);
+
+        /**
+         * The worker will not answer: {@link StdinWriteException} with {@code reachedWorker() == false}
+         * (never written, safe to send elsewhere), {@link WorkerLostException}, or
+         * {@link dev.processio.BridgeRejectedException} (no room in the stdin queue).
+         */
+        void failed(RuntimeException cause);
     }
 
     /** Told what happens to a worker; called from processio threads, at most once each. */
@@ -114,39 +131,20 @@ final class Worker implements ProcessIO.Owner {
     private StderrLog stderr;
     private Thread stdoutReader;
     private Thread stderrReader;
-    private long startedAtNanos;
 
     private final CompletableFuture<Worker> ready = new CompletableFuture<>();
-    private final Map<Long, Call> inFlight = new ConcurrentHashMap<>();
+    private final HeldRequests held = new HeldRequests(this::lost);
     private final AtomicBoolean faulted = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final java.util.concurrent.CountDownLatch finishedLatch = new java.util.concurrent.CountDownLatch(1);
     private volatile WorkerFault fault;
+    /** Set once, by whichever thread sees the process end. */
     private volatile ExitStatus exitStatus;
     private volatile boolean stdoutEnded;
     private volatile boolean killedByUs;
     /** Whether its stdin was closed on purpose, so that an exit is expected. */
     private volatile boolean stopRequested;
     private volatile JsonNode readyParams;
-
-    // Pool bookkeeping, owned by the pool.
-    /** Where the pool has put this worker. */
-    volatile WorkerState state = WorkerState.STARTING;
-    /** Calls the pool has given this worker and not yet taken back. */
-    final AtomicInteger load = new AtomicInteger();
-    /** When the pool last gave it a call or took one back. */
-    volatile long lastUsedNanos = System.nanoTime();
-    /** Served calls after which the pool recycles it; 0 for never. */
-    volatile long recycleAfter;
-    /** Set once the pool has decided to recycle it. */
-    final AtomicBoolean recycling = new AtomicBoolean();
-    /** Calls the pool got a reply for (pings not included). */
-    final AtomicLong callsServed = new AtomicLong();
-
-    private final AtomicLong served = new AtomicLong();
-    private final AtomicLong lateReplies = new AtomicLong();
-    private final AtomicLong strayLines = new AtomicLong();
-    private final AtomicLong protocolErrors = new AtomicLong();
 
     private Worker(WorkerSettings settings, int slot, Listener listener, ScheduledExecutorService scheduler) {
         this.settings = settings;
@@ -190,7 +188,6 @@ final class Worker implements ProcessIO.Owner {
             throw launchFailure(e);
         }
         pid = process.pid();
-        startedAtNanos = System.nanoTime();
         label = "worker " + slot + " (pid " + pid + ")";
         String threadPrefix = "processio-" + settings.pool() + "-w" + slot;
         stderr = new StderrLog(settings.pool(), slot, pid, this::streamEnded);
@@ -229,50 +226,22 @@ final class Worker implements ProcessIO.Owner {
     // ---- calls -------------------------------------------------------------------------------
 
     /**
-     * Sends one request; see the class comment for how the returned future fails. Never throws for
-     * the worker's faults. The request is held, and visible to {@link #forEachHeld}, until the
-     * future completes or the request is {@linkplain #cancel cancelled} or {@linkplain #forget forgotten}.
+     * Sends one request; it is held, and visible to {@link #forEachHeld}, until it ends or is taken
+     * back. See the class comment for how it ends. Never throws for the worker's faults.
      *
-     * @param mayWait whether a full stdin queue may be waited on; when {@code false} it fails the
-     *        call at once with {@link dev.processio.BridgeRejectedException} whatever the
-     *        backpressure policy, for threads that must not block
+     * @param mayWait whether a full stdin queue may be waited on; when {@code false} a full queue
+     *        fails the request at once with {@link dev.processio.BridgeRejectedException} whatever
+     *        the backpressure policy, for threads that must not block
      * @throws BridgeProtocolException when the frame is larger than the frame size limit; nothing is written
      */
-    CompletableFuture<RpcReply> send(Request request, boolean mayWait) {
-        long id = request.id();
-        byte[] frame = request.frame();
-        checkFrameSize(frame);
-        Call call = new Call(request);
-        inFlight.put(id, call);
-        // Once the process is gone, ProcessIO fails the write as unsent, so this call is never lost silently.
-        CompletableFuture<Void> write = mayWait ? stdin.write(frame) : stdin.offer(frame);
-        call.write = write;
-        write.whenComplete((ok, error) -> {
-            if (error != null) {
-                if (inFlight.remove(id, call)) {
-                    // A full queue (BridgeRejectedException) never reached the pipe either.
-                    call.completeExceptionally(error instanceof StdinWriteException failed ? writeFailure(failed) : error);
-                }
-            } else if (finished.get() && inFlight.remove(id, call)) {
-                // Written, but the process ended before finish() could see it as written.
-                call.completeExceptionally(lost(true, null));
-            }
-        });
-        return call;
-    }
-
-    /** A call held by this worker; {@code write} is its frame's write, once handed to ProcessIO. */
-    private static final class Call extends CompletableFuture<RpcReply> {
-        final Request request;
-        volatile CompletableFuture<Void> write;
-
-        Call(Request request) {
-            this.request = request;
-        }
-
-        boolean written() {
-            CompletableFuture<Void> w = write;
-            return w != null && w.isDone() && !w.isCompletedExceptionally();
+    void send(Request request, boolean mayWait) {
+        checkFrameSize(request.frame());
+        ProcessIO.Frame frame = held.hold(request);
+        // Once the process is gone, ProcessIO fails the write as unsent, so no request is lost silently.
+        if (mayWait) {
+            stdin.write(frame);
+        } else {
+            stdin.offer(frame);
         }
     }
 
@@ -291,7 +260,7 @@ final class Worker implements ProcessIO.Owner {
      * told with {@code processio/cancel}. Returns whether the call was still held here.
      */
     boolean cancel(long id) {
-        if (inFlight.remove(id) == null) {
+        if (!held.remove(id)) {
             return false;
         }
         if (isAlive()) {
@@ -302,14 +271,12 @@ final class Worker implements ProcessIO.Owner {
 
     /** Gives each request this worker holds at this moment to {@code action}. */
     void forEachHeld(Consumer<Request> action) {
-        for (Call call : inFlight.values()) {
-            action.accept(call.request);
-        }
+        held.forEach(action);
     }
 
     /** Removes a call without telling the worker, for callers that complete it themselves. */
     boolean forget(long id) {
-        return inFlight.remove(id) != null;
+        return held.remove(id);
     }
 
     private void checkFrameSize(byte[] frame) {
@@ -318,13 +285,6 @@ final class Worker implements ProcessIO.Owner {
                     + " bytes is larger than the frame size limit of " + settings.maxFrameSize()
                     + " bytes (processio.io.max-frame-size); nothing was sent");
         }
-    }
-
-    private RuntimeException writeFailure(StdinWriteException error) {
-        if (!error.reachedWorker()) {
-            return error;
-        }
-        return lost(true, error);
     }
 
     private WorkerLostException lost(boolean written, Throwable cause) {
@@ -425,25 +385,18 @@ final class Worker implements ProcessIO.Owner {
             try {
                 message = decoder.decode(bytes, offset, length, this);
             } catch (MalformedFrameException e) {
-                protocolErrors.incrementAndGet();
                 listener.protocolError(Worker.this, e.kind());
                 fault(WorkerFault.Kind.PROTOCOL, "it wrote a corrupt frame on stdout (" + e.getMessage() + "): "
                         + RpcCodec.excerpt(bytes, offset, length, 200), e);
                 return;
             }
             if (message instanceof RpcReply reply) {
-                Call call = inFlight.remove(reply.id());
-                if (call == null) {
-                    lateReplies.incrementAndGet();
+                if (!held.replied(reply)) {
                     listener.lateReply(Worker.this, reply.id());
-                } else {
-                    served.incrementAndGet();
-                    call.complete(reply);
                 }
             } else if (message instanceof RpcNotification notification) {
                 notification(notification);
-            } else if (message instanceof StrayLine stray) {
-                strayLines.incrementAndGet();
+            } else if (message instanceof StrayLine) {
                 listener.protocolError(Worker.this, "stray");
                 LOG.warn("[{}] {} wrote a line that is not a protocol message on stdout (ignored): {}",
                         settings.pool(), label, RpcCodec.excerpt(bytes, offset, length, 200));
@@ -452,13 +405,11 @@ final class Worker implements ProcessIO.Owner {
 
         @Override
         public JavaType resultType(long id) {
-            Call call = inFlight.get(id);
-            return call == null ? null : call.request.resultType();
+            return held.resultType(id);
         }
 
         @Override
         public void tooLong(byte[] bytes, int offset, int length) {
-            protocolErrors.incrementAndGet();
             listener.protocolError(Worker.this, "oversized");
             fault(WorkerFault.Kind.PROTOCOL, "it wrote a stdout line longer than the frame size limit of "
                     + settings.maxFrameSize() + " bytes (processio.io.max-frame-size), beginning "
@@ -577,15 +528,9 @@ final class Worker implements ProcessIO.Owner {
         } catch (RuntimeException e) {
             LOG.error("[{}] {}: exit listener failed", settings.pool(), label, e);
         }
-        // Unwritten frames fail first, as unsent, through their write futures. Calls whose
-        // frame was written are lost; the others belong to their write callback.
+        // Unwritten frames fail first, as unsent, through their writes; then written ones are lost.
         stdin.destroy();
-        for (Map.Entry<Long, Call> entry : new ArrayList<>(inFlight.entrySet())) {
-            Call call = entry.getValue();
-            if (call.written() && inFlight.remove(entry.getKey(), call)) {
-                call.completeExceptionally(lost(true, null));
-            }
-        }
+        held.failWritten();
     }
 
     private BridgeStartupException exitedBeforeReady(ExitStatus status) {
@@ -623,18 +568,9 @@ final class Worker implements ProcessIO.Owner {
         return exitStatus == null && process.isAlive();
     }
 
-    /** Whether the process has ended and every call it held has failed. */
-    boolean isFinished() {
-        return finished.get();
-    }
-
     /** The fault that made this worker kill itself, or {@code null}. */
     WorkerFault fault() {
         return fault;
-    }
-
-    ExitStatus exitStatus() {
-        return exitStatus;
     }
 
     /** The params of the worker's {@code processio/ready}, or {@code null} before it. */
@@ -651,27 +587,7 @@ final class Worker implements ProcessIO.Owner {
     }
 
     int inFlight() {
-        return inFlight.size();
-    }
-
-    long served() {
-        return served.get();
-    }
-
-    long lateReplies() {
-        return lateReplies.get();
-    }
-
-    long strayLines() {
-        return strayLines.get();
-    }
-
-    long protocolErrors() {
-        return protocolErrors.get();
-    }
-
-    Duration uptime() {
-        return Duration.ofNanos(System.nanoTime() - startedAtNanos);
+        return held.size();
     }
 
     /** The worker's child processes, and theirs, at this moment. */

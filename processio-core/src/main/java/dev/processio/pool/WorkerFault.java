@@ -5,19 +5,12 @@ record WorkerFault(Kind kind, String message, Throwable cause) {
 
     enum Kind {
         /** A write to stdin stayed blocked past the write timeout. */
-        STALLED("stall"),
+        STALLED,
         /** stdin broke: EPIPE or another write error. */
-        BROKEN_PIPE("epipe"),
+        BROKEN_PIPE,
         /** A corrupt or oversized frame on stdout. */
-        PROTOCOL("protocol"),
+        PROTOCOL,
         /** stdout closed while the process lived on. */
-        STDOUT_CLOSED("protocol");
-
-        /** The restart cause reported to metrics. */
-        final String cause;
-
-        Kind(String cause) {
-            this.cause = cause;
-        }
+        STDOUT_CLOSED
     }
 }

@@ -1,0 +1,116 @@
+package dev.processio.pool;
+
+import dev.processio.WorkerLostException;
+import dev.processio.io.ProcessIO;
+import dev.processio.io.StdinWriteException;
+import dev.processio.protocol.RpcReply;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import tools.jackson.databind.JavaType;
+
+/**
+ * The requests one worker holds, by id: its request correlation. Whoever removes an id reports
+ * that request's end, so a request hears {@link Worker.Request#replied} or
+ * {@link Worker.Request#failed} at most once. Thread-safe: the map is concurrent, and
+ * {@link #processEnded} is set once.
+ */
+final class HeldRequests {
+
+    private final Map<Long, Held> held = new ConcurrentHashMap<>();
+    /** Makes the exception for a request the worker was lost with: (written, cause). */
+    private final BiFunction<Boolean, Throwable, WorkerLostException> lost;
+    /** Set once by {@link #failWritten}: from then on a frame that finishes writing is lost at once. */
+    private volatile boolean processEnded;
+
+    HeldRequests(BiFunction<Boolean, Throwable, WorkerLostException> lost) {
+        this.lost = lost;
+    }
+
+    /** Holds {@code request}; the returned frame, given to the stdin queue, reports how the write ended. */
+    ProcessIO.Frame hold(Worker.Request request) {
+        Held h = new Held(request);
+        held.put(request.id(), h);
+        return h;
+    }
+
+    /** The reply to a held request: reports it and returns true, or false when nobody holds the id (late). */
+    boolean replied(RpcReply reply) {
+        Held h = held.remove(reply.id());
+        if (h == null) {
+            return false;
+        }
+        h.request.replied(reply);
+        return true;
+    }
+
+    /** What the result of {@code id} is read into; {@code null} when nobody waits for it. */
+    JavaType resultType(long id) {
+        Held h = held.get(id);
+        return h == null ? null : h.request.resultType();
+    }
+
+    /** Takes a request back without reporting its end; returns whether it was still held. */
+    boolean remove(long id) {
+        return held.remove(id) != null;
+    }
+
+    void forEach(Consumer<Worker.Request> action) {
+        for (Held h : held.values()) {
+            action.accept(h.request);
+        }
+    }
+
+    int size() {
+        return held.size();
+    }
+
+    /**
+     * The process has ended: every request whose frame was written is lost. The others are failed
+     * by their write, which the stdin queue fails as unsent once it is destroyed.
+     */
+    void failWritten() {
+        processEnded = true;
+        for (Held h : new ArrayList<>(held.values())) {
+            if (h.written && held.remove(h.request.id(), h)) {
+                h.request.failed(lost.apply(true, null));
+            }
+        }
+    }
+
+    /** A held request, and the write of its frame. */
+    private final class Held implements ProcessIO.Frame {
+        final Worker.Request request;
+        /** Whether every byte of the frame has been handed to the pipe; set by the writer thread. */
+        volatile boolean written;
+
+        Held(Worker.Request request) {
+            this.request = request;
+        }
+
+        @Override
+        public byte[] bytes() {
+            return request.frame();
+        }
+
+        @Override
+        public void written() {
+            written = true;
+            if (processEnded && held.remove(request.id(), this)) {
+                // Written, but the process ended before failWritten() could see it as written.
+                request.failed(lost.apply(true, null));
+            }
+        }
+
+        @Override
+        public void failed(RuntimeException cause) {
+            if (held.remove(request.id(), this)) {
+                // A full queue (BridgeRejectedException) never reached the pipe either.
+                request.failed(cause instanceof StdinWriteException failed && failed.reachedWorker()
+                        ? lost.apply(true, failed) : cause);
+            }
+        }
+    }
+}

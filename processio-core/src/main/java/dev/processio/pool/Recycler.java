@@ -1,0 +1,217 @@
+package dev.processio.pool;
+
+import dev.processio.BridgeStartupException;
+import dev.processio.NodeBridgeOptions;
+import dev.processio.RestartCause;
+import dev.processio.WorkerState;
+import dev.processio.metrics.MetricsTracker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replaces workers gracefully: a replacement starts first; once it is ready it takes the slot, and
+ * the old worker finishes the calls it holds and exits. No call fails because of it.
+ *
+ * <p>The limits ({@code processio.recycle.max-requests}, {@code max-age}, {@code max-memory}) are
+ * caps: a worker that reaches one takes no new call from that moment ({@link WorkerEntry#capped}),
+ * and calls go to the other workers or wait for the replacement. A manual recycle or rolling
+ * restart lets the old worker serve until its replacement is ready. If a replacement fails to
+ * start, the old worker serves on; one that reached a limit gets a fresh allowance of calls.
+ *
+ * <p>Slot changes happen under the lifecycle lock ({@link Supervisor#lock}); {@code
+ * memoryCheckUnsupported} is only used on the housekeeper.
+ */
+final class Recycler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Recycler.class);
+
+    private final String name;
+    private final NodeBridgeOptions options;
+    private final Slot[] slots;
+    private final Supervisor supervisor;
+    private final Dispatcher dispatcher;
+    private final MetricsTracker metrics;
+    private final Housekeeper housekeeper;
+    private boolean memoryCheckUnsupported;
+
+    Recycler(NodeBridgeOptions options, Slot[] slots, Supervisor supervisor, Dispatcher dispatcher,
+            MetricsTracker metrics, Housekeeper housekeeper) {
+        this.name = options.name();
+        this.options = options;
+        this.slots = slots;
+        this.supervisor = supervisor;
+        this.dispatcher = dispatcher;
+        this.metrics = metrics;
+        this.housekeeper = housekeeper;
+    }
+
+    /** {@code e} was given its last call under {@code processio.recycle.max-requests}. On a caller's thread. */
+    void capReached(WorkerEntry e) {
+        LOG.info("[{}] recycling {}: it was given {} calls (processio.recycle.max-requests)", name, e.label(),
+                e.maxCalls);
+        housekeeper.execute(() -> recycle(e, RestartCause.RECYCLE));
+    }
+
+    /** Recycles {@code e} if it reached {@code max-age} or {@code max-memory} at {@code now}. On the housekeeper. */
+    void checkLimits(WorkerEntry e, long now) {
+        if (e.capped) {
+            return;
+        }
+        String why = null;
+        if (!options.recycleMaxAge().isZero()
+                && now - e.startedNanos >= Housekeeper.saturatedNanos(options.recycleMaxAge())) {
+            why = "it reached processio.recycle.max-age (" + options.recycleMaxAge() + ")";
+        } else if (options.recycleMaxMemory() > 0) {
+            long rss = residentMemory(e.worker.pid());
+            if (rss > options.recycleMaxMemory()) {
+                why = "its resident memory, " + rss + " bytes, is above processio.recycle.max-memory ("
+                        + options.recycleMaxMemory() + " bytes)";
+            }
+        }
+        if (why != null) {
+            e.capped = true;
+            LOG.info("[{}] recycling {}: {}", name, e.label(), why);
+            recycle(e, RestartCause.RECYCLE);
+        }
+    }
+
+    /** Recycles the worker in one slot (numbered from 1). Completes when its replacement serves. */
+    CompletableFuture<Void> recycle(int slotNumber) {
+        if (slotNumber < 1 || slotNumber > slots.length) {
+            throw new IllegalArgumentException("no slot " + slotNumber + "; slots are 1.." + slots.length);
+        }
+        WorkerEntry e = slots[slotNumber - 1].active;
+        if (e == null || e.state() != WorkerState.READY) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return recycle(e, RestartCause.MANUAL);
+    }
+
+    /** Recycles every worker, one slot after the other. */
+    CompletableFuture<Void> restart() {
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (Slot slot : slots) {
+            chain = chain.thenCompose(v -> recycle(slot.number).exceptionally(e -> null));
+        }
+        return chain;
+    }
+
+    private CompletableFuture<Void> recycle(WorkerEntry old, RestartCause cause) {
+        Slot slot = old.slot;
+        WorkerEntry replacement;
+        supervisor.lock.lock();
+        try {
+            if (supervisor.isClosed() || slot.active != old || old.state() != WorkerState.READY || old.recycling
+                    || slot.isQuarantined() || slot.incoming != null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            try {
+                replacement = supervisor.launchLocked(slot);
+            } catch (BridgeStartupException e) {
+                replacementFailedLocked(old, e);
+                return CompletableFuture.failedFuture(e);
+            }
+            if (replacement == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            old.recycling = true;
+            slot.incoming = replacement;
+        } finally {
+            supervisor.lock.unlock();
+        }
+        return replacement.worker.ready().handle((ok, error) -> {
+            if (error != null) {
+                supervisor.lock.lock();
+                try {
+                    if (slot.incoming == replacement) {
+                        slot.incoming = null;
+                        old.recycling = false;
+                        replacementFailedLocked(old, error);
+                    }
+                } finally {
+                    supervisor.lock.unlock();
+                }
+                throw new CompletionException(error);
+            }
+            if (!swap(slot, old, replacement, cause)) {
+                return null;
+            }
+            supervisor.drainAndStop(old);
+            dispatcher.drain();
+            return null;
+        });
+    }
+
+    /** Puts a ready replacement in the old worker's place; false when something changed meanwhile. */
+    private boolean swap(Slot slot, WorkerEntry old, WorkerEntry replacement, RestartCause cause) {
+        supervisor.lock.lock();
+        try {
+            if (slot.incoming != replacement) {
+                // The slot was quarantined meanwhile, which killed the replacement.
+                return false;
+            }
+            slot.incoming = null;
+            if (supervisor.isClosed() || slot.active != old || slot.isQuarantined()
+                    || !replacement.worker.isAlive()
+                    || !replacement.transition(WorkerState.STARTING, WorkerState.READY)) {
+                replacement.worker.closeStdin();
+                old.recycling = false;
+                return false;
+            }
+            slot.active = replacement;
+            slot.retiring.add(old);
+            old.moveTo(WorkerState.DRAINING);
+            slot.recycled(cause);
+            metrics.workerRestarted(slot.number, cause);
+            return true;
+        } finally {
+            supervisor.lock.unlock();
+        }
+    }
+
+    /**
+     * A replacement did not start, and the old worker is still the slot's: it serves on. Only now,
+     * with the lock held and the slot checked, is the failure recorded, so that it never hides a
+     * fault of the slot's own worker.
+     */
+    private void replacementFailedLocked(WorkerEntry old, Throwable error) {
+        assert supervisor.lock.isHeldByCurrentThread();
+        if (old.slot.active != old || old.slot.isQuarantined()) {
+            return;
+        }
+        old.given.set(0);
+        old.capped = false;
+        String text = "replacement for recycling failed to start: " + error.getMessage();
+        old.slot.noteError(text);
+        LOG.warn("[{}] {}; {} keeps serving", name, text, old.label());
+    }
+
+    /** Resident memory of a process from /proc, in bytes; 0 where /proc is not there. */
+    private long residentMemory(long pid) {
+        if (memoryCheckUnsupported) {
+            return 0;
+        }
+        Path status = Path.of("/proc", Long.toString(pid), "status");
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024;
+                }
+            }
+            return 0;
+        } catch (IOException | NumberFormatException e) {
+            if (!Files.isDirectory(Path.of("/proc/self"))) {
+                memoryCheckUnsupported = true;
+                LOG.warn("[{}] processio.recycle.max-memory is set, but this system has no /proc; the memory"
+                        + " limit is ignored", name);
+            }
+            return 0;
+        }
+    }
+}

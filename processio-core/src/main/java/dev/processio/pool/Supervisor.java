@@ -1,0 +1,517 @@
+package dev.processio.pool;
+
+import dev.processio.BridgeException;
+import dev.processio.BridgeStartupException;
+import dev.processio.BridgeUnavailableException;
+import dev.processio.NodeBridgeOptions;
+import dev.processio.RestartCause;
+import dev.processio.WorkerState;
+import dev.processio.metrics.MetricsTracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the slots filled with healthy workers: starts them and waits for them to be ready, hears
+ * their faults and exits, quarantines a slot whose breaker opened, starts its replacement after
+ * the back-off, grows the pool while calls wait and retires idle workers.
+ *
+ * <p>Every change of a slot or of a worker's state happens under {@link #lock}, the pool's
+ * lifecycle lock, and is made by the one thread that holds it; methods ending in {@code Locked}
+ * assert it. Workers are killed, and waiting calls failed, after the lock is let go. The per-call
+ * path never takes this lock.
+ */
+final class Supervisor implements Worker.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+
+    /** The pool's lifecycle lock: guards the slots' fields and the workers' states. */
+    final ReentrantLock lock = new ReentrantLock();
+
+    private final String name;
+    private final NodeBridgeOptions options;
+    private final WorkerSettings settings;
+    private final Slot[] slots;
+    private final MetricsTracker metrics;
+    private final LongSupplier clock;
+    private final Housekeeper housekeeper;
+    private Dispatcher dispatcher;
+    private volatile boolean closed;
+    private final AtomicLong lateReplies = new AtomicLong();
+    private final AtomicLong protocolErrors = new AtomicLong();
+
+    Supervisor(NodeBridgeOptions options, WorkerSettings settings, Slot[] slots, MetricsTracker metrics,
+            LongSupplier clock, Housekeeper housekeeper) {
+        this.name = options.name();
+        this.options = options;
+        this.settings = settings;
+        this.slots = slots;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.housekeeper = housekeeper;
+    }
+
+    /** Completes the wiring; once, before the first worker starts. */
+    void attach(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    NodeBridgeOptions options() {
+        return options;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    long lateReplies() {
+        return lateReplies.get();
+    }
+
+    long protocolErrors() {
+        return protocolErrors.get();
+    }
+
+    // ---- starting workers ---------------------------------------------------------------------
+
+    /** Starts {@code min-workers} workers and returns them; a command that cannot run at all throws. */
+    List<WorkerEntry> startMinimum() {
+        List<WorkerEntry> started = new ArrayList<>();
+        lock.lock();
+        try {
+            for (int i = 0; i < options.minWorkers(); i++) {
+                started.add(spawnLocked(slots[i], true));
+            }
+        } finally {
+            lock.unlock();
+        }
+        return started;
+    }
+
+    /** Starts a worker process for {@code slot}; {@code null} once closed. The caller places it. */
+    WorkerEntry launchLocked(Slot slot) {
+        assert lock.isHeldByCurrentThread();
+        if (closed) {
+            return null;
+        }
+        Worker w = Worker.start(settings, slot.number, this, housekeeper.executor());
+        long jitter = options.recycleMaxRequestsJitter() <= 0 ? 0
+                : ThreadLocalRandom.current().nextLong(options.recycleMaxRequestsJitter() + 1);
+        long maxCalls = options.recycleMaxRequests() <= 0 ? 0 : options.recycleMaxRequests() + jitter;
+        return new WorkerEntry(w, slot, clock.getAsLong(), maxCalls);
+    }
+
+    /**
+     * Starts a worker as the slot's active one.
+     *
+     * @param propagate whether a command that cannot run at all is thrown (at pool start) rather
+     *        than treated as a fault of the slot
+     */
+    private WorkerEntry spawnLocked(Slot slot, boolean propagate) {
+        assert lock.isHeldByCurrentThread();
+        WorkerEntry e;
+        try {
+            e = launchLocked(slot);
+        } catch (BridgeStartupException failure) {
+            if (propagate) {
+                throw failure;
+            }
+            slot.breaker.transitionToOpenState();
+            List<Worker> victims = quarantineLocked(slot, RestartCause.STARTUP,
+                    "failed to start: " + failure.getMessage());
+            housekeeper.execute(() -> afterQuarantine(victims));
+            return null;
+        }
+        if (e == null) {
+            return null;
+        }
+        slot.active = e;
+        e.worker.ready().whenComplete((ok, error) -> {
+            if (error == null) {
+                becameReady(e);
+            } else {
+                startFailed(e, error);
+            }
+        });
+        return e;
+    }
+
+    private void becameReady(WorkerEntry e) {
+        lock.lock();
+        try {
+            if (closed || e.slot.active != e || !e.transition(WorkerState.STARTING, WorkerState.READY)) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        dispatcher.drain();
+        growIfWaiting();
+    }
+
+    private void startFailed(WorkerEntry e, Throwable error) {
+        if (e.worker.fault() != null) {
+            // faulted() has quarantined the slot already.
+            return;
+        }
+        hardFault(e, RestartCause.STARTUP, "failed to start: " + error.getMessage());
+    }
+
+    /** Starts one more worker when calls wait and a slot is free, unless one is starting already. */
+    void growIfWaiting() {
+        if (dispatcher.pending().isEmpty() || closed) {
+            return;
+        }
+        lock.lock();
+        try {
+            for (Slot slot : slots) {
+                WorkerEntry e = slot.active;
+                if (e != null && e.state() == WorkerState.STARTING) {
+                    return;
+                }
+            }
+            for (Slot slot : slots) {
+                if (slot.active == null && !slot.isQuarantined()) {
+                    spawnLocked(slot, false);
+                    return;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- faults, exits, quarantine --------------------------------------------------------------
+
+    @Override
+    public void faulted(Worker worker, WorkerFault fault) {
+        WorkerEntry e = entryOf(worker);
+        if (e != null && e.state() != WorkerState.DRAINING) {
+            RestartCause cause = switch (fault.kind()) {
+                case STALLED -> RestartCause.STALL;
+                case BROKEN_PIPE -> RestartCause.EPIPE;
+                case PROTOCOL, STDOUT_CLOSED -> RestartCause.PROTOCOL;
+            };
+            hardFault(e, cause, worker.label() + ": " + fault.message());
+        }
+    }
+
+    @Override
+    public void exited(Worker worker, ExitStatus status) {
+        WorkerEntry e = entryOf(worker);
+        if (e == null) {
+            return;
+        }
+        List<Worker> victims;
+        lock.lock();
+        try {
+            Slot slot = e.slot;
+            WorkerState was = e.state();
+            e.moveTo(WorkerState.STOPPED);
+            if (slot.retiring.remove(e)) {
+                slot.departed(e);
+                return;
+            }
+            if (closed || was == WorkerState.DRAINING || slot.active != e) {
+                // Stopped on purpose, or a replacement that failed while the old worker served on.
+                return;
+            }
+            if (slot.isQuarantined() || was != WorkerState.READY) {
+                // Quarantined already, or failed to start: startFailed() deals with it.
+                return;
+            }
+            slot.breaker.transitionToOpenState();
+            victims = quarantineLocked(slot, RestartCause.CRASH,
+                    worker.label() + " exited with " + status.describe() + tail(worker));
+        } finally {
+            lock.unlock();
+        }
+        afterQuarantine(victims);
+    }
+
+    @Override
+    public void lateReply(Worker worker, long id) {
+        lateReplies.incrementAndGet();
+        metrics.lateReply();
+    }
+
+    @Override
+    public void protocolError(Worker worker, String kind) {
+        protocolErrors.incrementAndGet();
+        metrics.protocolError(kind);
+    }
+
+    /** A hard fault of a slot's worker: its breaker opens and the slot is quarantined at once. */
+    private void hardFault(WorkerEntry e, RestartCause cause, String error) {
+        List<Worker> victims;
+        lock.lock();
+        try {
+            Slot slot = e.slot;
+            if (closed || slot.active != e || slot.isQuarantined()) {
+                return;
+            }
+            slot.breaker.transitionToOpenState();
+            victims = quarantineLocked(slot, cause, error);
+        } finally {
+            lock.unlock();
+        }
+        afterQuarantine(victims);
+    }
+
+    /** A timeout or missed heartbeat of a slot's worker, recorded before it is reported to the breaker. */
+    void softFailure(WorkerEntry e, RestartCause cause, String error) {
+        lock.lock();
+        try {
+            if (e.slot.active == e && !e.slot.isQuarantined()) {
+                e.slot.lastSoftCause = cause;
+                e.slot.noteError(error);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The breaker of {@code slot} was found open: after reported outcomes, or opened by someone else. */
+    void breakerOpened(Slot slot) {
+        List<Worker> victims;
+        lock.lock();
+        try {
+            if (closed || slot.isQuarantined() || !Gate.isOpen(slot.breaker)) {
+                return;
+            }
+            victims = quarantineLocked(slot, slot.lastSoftCause, slot.lastError());
+        } finally {
+            lock.unlock();
+        }
+        afterQuarantine(victims);
+    }
+
+    /** Quarantines a slot and schedules its replacement; returns the workers to kill once the lock is let go. */
+    private List<Worker> quarantineLocked(Slot slot, RestartCause cause, String error) {
+        assert lock.isHeldByCurrentThread();
+        int openings = slot.quarantine(cause, error);
+        metrics.workerRestarted(slot.number, cause);
+        List<Worker> victims = new ArrayList<>(2);
+        if (slot.active != null) {
+            victims.add(slot.active.worker);
+        }
+        WorkerEntry incoming = slot.incoming;
+        if (incoming != null) {
+            slot.incoming = null;
+            victims.add(incoming.worker);
+        }
+        long wait = slot.breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(openings);
+        slot.respawnAt(clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(wait));
+        housekeeper.wakeAfter(wait);
+        LOG.warn("[{}] worker slot {} quarantined ({}); replacement in {} ms", name, slot.number, error, wait);
+        return victims;
+    }
+
+    private void afterQuarantine(List<Worker> victims) {
+        for (Worker w : victims) {
+            if (w.isAlive()) {
+                w.kill();
+            }
+        }
+        if (allQuarantined()) {
+            dispatcher.failPending(this::unavailable);
+        }
+    }
+
+    /** Starts the replacement of each quarantined slot whose back-off has passed at {@code now}. */
+    void respawnDue(long now) {
+        for (Slot slot : slots) {
+            if (slot.isQuarantined() && now - slot.respawnAtNanos() >= 0) {
+                respawn(slot);
+            }
+        }
+    }
+
+    private void respawn(Slot slot) {
+        Worker old = null;
+        lock.lock();
+        try {
+            if (closed || !slot.isQuarantined()) {
+                return;
+            }
+            slot.leaveQuarantine();
+            WorkerEntry e = slot.active;
+            if (e != null) {
+                slot.departed(e);
+                slot.active = null;
+                old = e.worker;
+            }
+            slot.breaker.transitionToHalfOpenState();
+            spawnLocked(slot, false);
+        } finally {
+            lock.unlock();
+        }
+        if (old != null && old.isAlive()) {
+            old.kill();
+        }
+    }
+
+    /** The breaker of a slot closed again after openings: its back-off starts over. */
+    void resetBackoffIfClosed(Slot slot) {
+        if (!slot.hasOpenings() || slot.breaker.getState() != io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED) {
+            return;
+        }
+        lock.lock();
+        try {
+            slot.breakerClosed();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- idle workers and stopping --------------------------------------------------------------
+
+    /** Stops the slot's worker if it has been idle for the idle timeout and the pool is above its minimum. */
+    boolean retireIfIdle(WorkerEntry e, long now) {
+        if (e.load.get() != 0 || !dispatcher.pending().isEmpty() || liveWorkers() <= options.minWorkers()
+                || now - e.lastUsedNanos < options.idleTimeout().toNanos()) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (closed || e.slot.active != e || e.load.get() != 0 || !e.transition(WorkerState.READY,
+                    WorkerState.DRAINING)) {
+                return false;
+            }
+            e.slot.active = null;
+            e.slot.retiring.add(e);
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("[{}] {} was idle for {} (processio.pool.idle-timeout); stopping it", name, e.label(),
+                options.idleTimeout());
+        drainAndStop(e);
+        return true;
+    }
+
+    /** Closes stdin of a draining worker; escalates to SIGTERM and SIGKILL if it does not exit in time. */
+    void drainAndStop(WorkerEntry e) {
+        Worker w = e.worker;
+        w.closeStdin();
+        long kill = options.killTimeout().toNanos();
+        housekeeper.schedule(() -> {
+            if (w.isAlive()) {
+                LOG.warn("[{}] {} did not finish within processio.shutdown.grace-period; sending SIGTERM", name,
+                        w.label());
+                w.terminate();
+                housekeeper.schedule(() -> {
+                    if (w.isAlive()) {
+                        w.kill();
+                    }
+                }, kill);
+            }
+        }, options.gracePeriod().toNanos() + kill);
+    }
+
+    /** Marks the pool closed and returns every worker it holds. */
+    List<WorkerEntry> close() {
+        lock.lock();
+        try {
+            closed = true;
+            List<WorkerEntry> all = new ArrayList<>();
+            for (Slot slot : slots) {
+                all.addAll(slot.entries());
+            }
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Marks a worker stopped at close. */
+    void stopped(WorkerEntry e) {
+        lock.lock();
+        try {
+            e.moveTo(WorkerState.STOPPED);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- views ----------------------------------------------------------------------------------
+
+    private WorkerEntry entryOf(Worker worker) {
+        for (WorkerEntry e : slots[worker.slot() - 1].entries()) {
+            if (e.worker == worker) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    boolean allQuarantined() {
+        for (Slot slot : slots) {
+            if (!slot.isQuarantined()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    int liveWorkers() {
+        int n = 0;
+        for (Slot slot : slots) {
+            WorkerEntry e = slot.active;
+            if (e != null && (e.state() == WorkerState.READY || e.state() == WorkerState.STARTING)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    BridgeException unavailable() {
+        StringBuilder why = new StringBuilder();
+        long soonest = Long.MAX_VALUE;
+        long now = clock.getAsLong();
+        for (Slot slot : slots) {
+            if (slot.lastError() != null) {
+                why.append("\n  slot ").append(slot.number).append(": ").append(slot.lastError());
+            }
+            soonest = Math.min(soonest, slot.respawnAtNanos() - now);
+        }
+        return new BridgeUnavailableException(name, "no healthy worker: all " + slots.length
+                + " slots are quarantined; the next replacement starts in "
+                + Math.max(0, TimeUnit.NANOSECONDS.toMillis(soonest)) + " ms." + why, null);
+    }
+
+    /** Why no worker could take a call, for the acquire-timeout message. */
+    String describeCapacity() {
+        int ready = 0;
+        int starting = 0;
+        int quarantined = 0;
+        for (Slot slot : slots) {
+            WorkerEntry e = slot.active;
+            if (slot.isQuarantined()) {
+                quarantined++;
+            } else if (e != null && e.state() == WorkerState.READY) {
+                ready++;
+            } else if (e != null && e.state() == WorkerState.STARTING) {
+                starting++;
+            }
+        }
+        return ready == 0
+                ? "no worker is ready (" + starting + " starting, " + quarantined + " quarantined)"
+                : ready + " ready workers of at most " + slots.length + " (processio.pool.max-workers) hold "
+                        + options.maxInFlightPerWorker() + " calls each (processio.pool.max-in-flight-per-worker)";
+    }
+
+    private static String tail(Worker worker) {
+        String tail = worker.stderrTail();
+        if (tail.isEmpty()) {
+            return "";
+        }
+        String last = tail.substring(tail.lastIndexOf('\n') + 1);
+        return "; stderr: " + (last.length() > 300 ? last.substring(0, 300) + "..." : last);
+    }
+}

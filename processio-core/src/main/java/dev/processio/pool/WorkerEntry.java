@@ -1,0 +1,86 @@
+package dev.processio.pool;
+
+import dev.processio.WorkerState;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the pool knows about one of its workers: where it is, what state the pool has put it in,
+ * and how many calls it holds and has served. The process itself is the {@link Worker}, which
+ * knows nothing of this.
+ *
+ * <p>Ownership: {@code state} and {@code recycling} change only under the pool's lifecycle lock
+ * ({@link Supervisor#lock}) and are read anywhere. {@code load}, {@code given} and {@code served}
+ * change only in {@link Gate}, lock-free. {@code lastUsedNanos} is written by {@link Gate} and
+ * read by the housekeeper.
+ */
+final class WorkerEntry {
+
+    final Worker worker;
+    final Slot slot;
+    /** When it was started, on the pool's clock. */
+    final long startedNanos;
+    /** Calls after which it is replaced ({@code processio.recycle.max-requests} plus jitter); 0 for never. */
+    final long maxCalls;
+
+    /** Where the pool has put it; never {@code QUARANTINED}, which is the slot's state. Guarded by the lifecycle lock for writes. */
+    private volatile WorkerState state = WorkerState.STARTING;
+    /** Whether a replacement is being started for it. Guarded by the lifecycle lock. */
+    boolean recycling;
+    /**
+     * Whether it reached a recycling limit (requests, age, memory): from then on it takes no new
+     * call, so that the limit is a cap and not a trigger. Set once, by whoever sees the limit.
+     */
+    volatile boolean capped;
+
+    /** Calls it holds now: the load units {@link Gate} has handed out for it. */
+    final AtomicInteger load = new AtomicInteger();
+    /** Calls it has been given, re-sent ones included; checked against {@link #maxCalls}. */
+    final AtomicLong given = new AtomicLong();
+    /** Calls it answered (pings not included). */
+    final AtomicLong served = new AtomicLong();
+    /** When it last took a call or gave one back, on the pool's clock. */
+    volatile long lastUsedNanos;
+
+    WorkerEntry(Worker worker, Slot slot, long nowNanos, long maxCalls) {
+        this.worker = worker;
+        this.slot = slot;
+        this.startedNanos = nowNanos;
+        this.lastUsedNanos = nowNanos;
+        this.maxCalls = maxCalls;
+    }
+
+    WorkerState state() {
+        return state;
+    }
+
+    /**
+     * Moves it to {@code to}; returns whether it was in {@code from}. Call with the lifecycle lock
+     * held, so that each transition happens once.
+     */
+    boolean transition(WorkerState from, WorkerState to) {
+        if (state != from) {
+            return false;
+        }
+        state = to;
+        return true;
+    }
+
+    /** Moves it to {@code to} from whatever state it is in; returns whether it changed. Lock held. */
+    boolean moveTo(WorkerState to) {
+        if (state == to) {
+            return false;
+        }
+        state = to;
+        return true;
+    }
+
+    /** Whether new calls may be given to it. */
+    boolean takesCalls() {
+        return state == WorkerState.READY && !capped && !slot.isQuarantined() && worker.stdin().isOpen();
+    }
+
+    String label() {
+        return worker.label();
+    }
+}
