@@ -1,32 +1,22 @@
 package dev.processio.protocol;
 
-import java.io.OutputStream;
+import dev.processio.protocol.Envelope.ResultUnreadable;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.TreeNode;
 import tools.jackson.core.async.ByteArrayFeeder;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.tree.ArrayTreeNode;
-import tools.jackson.core.tree.ObjectTreeNode;
-import tools.jackson.core.type.ResolvedType;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.ObjectWriter;
-import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -37,6 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
  * straight into the type the caller asked for, with the application's mapper, without building a
  * tree or copying the line. The parser's read limits are raised to the frame size limit, which is
  * the limit that counts here.
+ *
+ * <p>Frames are written by {@link FrameEncoder}; a line's members are walked by {@link Envelope}.
  *
  * <p>Thread-safe.
  */
@@ -52,21 +44,19 @@ public final class RpcCodec {
 
     /** Cached readers beyond this many result types are not kept (types are normally a handful). */
     private static final int MAX_CACHED_READERS = 1024;
-    private static final byte[] VERSION = JsonRpc.VERSION.getBytes(StandardCharsets.US_ASCII);
 
     private final ObjectMapper mapper;
-    /** The application's mapper without indentation: a frame must stay on one line. */
-    private final ObjectWriter writer;
+    private final FrameEncoder encoder;
     /** The application's mapper, reading one value out of a longer line. */
     private final ObjectReader resultReader;
     private final ConcurrentMap<JavaType, ObjectReader> resultReaders = new ConcurrentHashMap<>();
     /** Parses lines, and reads the members that are not results (errors, notification params) as trees. */
-    private final JsonMapper lines;
+    final JsonMapper lines;
     /**
-     * What the line parsers give a custom deserializer that reads a nested value or tree from them
-     * ({@code p.readValueAsTree()}, {@code p.readValueAs(...)}): the application's mapper.
+     * What the line parsers give a custom deserializer that reads a nested value or tree from them:
+     * the application's mapper (see {@link ApplicationReadContext}).
      */
-    private final ObjectReadContext readContext = new ApplicationReadContext();
+    private final ObjectReadContext readContext;
 
     /**
      * @param mapper the application's mapper, for params and results
@@ -74,9 +64,10 @@ public final class RpcCodec {
      */
     public RpcCodec(ObjectMapper mapper, int maxFrameSize) {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
-        this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
+        this.encoder = new FrameEncoder(mapper);
         // The result is one value inside the envelope: what follows it is the rest of the line.
         this.resultReader = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.readContext = new ApplicationReadContext(mapper, resultReader);
         // The frame size limit is what bounds a frame (the line reader enforces it); Jackson's finer
         // defaults would turn valid replies (deep nesting, long keys) into protocol faults.
         StreamReadConstraints limits = StreamReadConstraints.builder()
@@ -100,70 +91,12 @@ public final class RpcCodec {
 
     /** {@code {"jsonrpc":"2.0","id":id,"method":method,"params":params}\n}; params omitted when {@code null}. */
     public byte[] request(long id, String method, Object params) {
-        return encode(true, id, method, params);
+        return encoder.encode(true, id, method, params);
     }
 
     /** {@code {"jsonrpc":"2.0","method":method,"params":params}\n}; params omitted when {@code null}. */
     public byte[] notification(String method, Object params) {
-        return encode(false, 0, method, params);
-    }
-
-    private byte[] encode(boolean withId, long id, String method, Object params) {
-        FrameOutput out = new FrameOutput();
-        try (JsonGenerator g = writer.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringProperty("jsonrpc", JsonRpc.VERSION);
-            if (withId) {
-                g.writeNumberProperty("id", id);
-            }
-            g.writeStringProperty("method", method);
-            if (params != null) {
-                g.writeName("params");
-                g.writePOJO(params);
-            }
-            g.writeEndObject();
-        }
-        return out.frame();
-    }
-
-    /**
-     * Collects what the generator flushes (for a small frame, all of it at once, when it closes)
-     * into an array sized to the frame with its newline, so that a frame is normally one exact
-     * allocation, not a growing buffer and a copy.
-     */
-    private static final class FrameOutput extends OutputStream {
-
-        private byte[] buf;
-        private int size;
-
-        @Override
-        public void write(int b) {
-            ensure(1);
-            buf[size++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            ensure(len);
-            System.arraycopy(b, off, buf, size, len);
-            size += len;
-        }
-
-        /** Room for {@code len} more bytes and the newline. */
-        private void ensure(int len) {
-            int needed = size + len + 1;
-            if (buf == null) {
-                buf = new byte[needed];
-            } else if (needed > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(needed, 2 * buf.length));
-            }
-        }
-
-        byte[] frame() {
-            ensure(0);
-            buf[size++] = '\n';
-            return size == buf.length ? buf : Arrays.copyOf(buf, size);
-        }
+        return encoder.encode(false, 0, method, params);
     }
 
     // ---- decoding ----------------------------------------------------------------------------
@@ -237,7 +170,7 @@ public final class RpcCodec {
                 }
                 linesRead++;
                 ((ByteArrayFeeder) parser).feedInput(bytes, first, end);
-                return new Envelope(parser, types, true).read();
+                return new Envelope(RpcCodec.this, parser, types, true).read();
             } catch (ResultUnreadable e) {
                 // The parser stopped somewhere inside the result: it is not used again.
                 close();
@@ -288,7 +221,7 @@ public final class RpcCodec {
             }
             try (JsonParser p = lines.tokenStreamFactory().createParser(readContext, bytes, first,
                     end - first)) {
-                return new Envelope(p, types, false).read();
+                return new Envelope(this, p, types, false).read();
             } catch (JacksonException e) {
                 throw new MalformedFrameException("invalid_json", "not valid JSON: " + e.getOriginalMessage(), e);
             }
@@ -300,66 +233,6 @@ public final class RpcCodec {
                 return new RpcReply(reply.id(), null, null, e.reason);
             }
             return message;
-        }
-    }
-
-    /** Reading the result into the caller's type failed; thrown out of the line's parse, without a stack trace. */
-    private static final class ResultUnreadable extends RuntimeException {
-
-        final RuntimeException reason;
-
-        ResultUnreadable(RuntimeException reason) {
-            super(null, null, false, false);
-            this.reason = reason;
-        }
-    }
-
-    /**
-     * What a failure to read a result becomes. Errors that only concern the caller's type (a
-     * recursion too deep for the result, a class of the type that fails to load or initialise)
-     * fail the call like any other, instead of ending the worker's stdout thread.
-     */
-    private static RuntimeException unreadable(Throwable e) {
-        if (e instanceof RuntimeException r) {
-            return r;
-        }
-        return new IllegalArgumentException(e instanceof StackOverflowError
-                ? "the result is nested too deeply for the requested type (" + e + ")"
-                : "the requested type cannot be used (" + e + ")", e);
-    }
-
-    /** Lets deserializers read nested values and trees from a line's parser with the application's mapper. */
-    private final class ApplicationReadContext extends ObjectReadContext.Base {
-
-        @Override
-        public ObjectTreeNode createObjectNode() {
-            return mapper.createObjectNode();
-        }
-
-        @Override
-        public ArrayTreeNode createArrayNode() {
-            return mapper.createArrayNode();
-        }
-
-        @SuppressWarnings("unchecked")
-        @Override
-        public <T extends TreeNode> T readTree(JsonParser p) {
-            return (T) resultReader.readTree(p);
-        }
-
-        @Override
-        public <T> T readValue(JsonParser p, Class<T> type) {
-            return resultReader.forType(type).readValue(p);
-        }
-
-        @Override
-        public <T> T readValue(JsonParser p, TypeReference<T> type) {
-            return resultReader.forType(type).readValue(p);
-        }
-
-        @Override
-        public <T> T readValue(JsonParser p, ResolvedType type) {
-            return resultReader.forType((JavaType) type).readValue(p);
         }
     }
 
@@ -400,229 +273,8 @@ public final class RpcCodec {
         return true;
     }
 
-    /**
-     * One line's message, read member by member. A wrong member is remembered rather than thrown at
-     * once, so that a line that is also not valid JSON further on is reported as invalid JSON.
-     */
-    private final class Envelope {
-
-        private final JsonParser p;
-        private final ResultTypes types;
-        /** Whether {@code p} is the long-lived non-blocking parser, fed exactly this line. */
-        private final boolean fed;
-        private String problem;
-        private boolean versionSeen;
-        private boolean idSeen;
-        private boolean idValid;
-        private boolean idNull;
-        private long id;
-        private String method;
-        private boolean methodSeen;
-        private boolean paramsSeen;
-        private JsonNode params;
-        private boolean resultSeen;
-        private Object result;
-        /** A result met before the id, so that its type was not known yet. */
-        private JsonNode resultTree;
-        private RuntimeException unreadable;
-        private boolean errorSeen;
-        private JsonNode error;
-
-        Envelope(JsonParser p, ResultTypes types, boolean fed) {
-            this.p = p;
-            this.types = types;
-            this.fed = fed;
-        }
-
-        RpcMessage read() throws MalformedFrameException {
-            JsonToken t = p.nextToken();
-            if (t != JsonToken.START_OBJECT) {
-                p.skipChildren();
-                endOfLine();
-                throw invalid("a JSON-RPC message must be a JSON object (batches are not used)");
-            }
-            while ((t = p.nextToken()) == JsonToken.PROPERTY_NAME) {
-                String name = p.currentName();
-                p.nextToken();
-                member(name);
-            }
-            if (t != JsonToken.END_OBJECT) {
-                throw endsInside();
-            }
-            endOfLine();
-            if (problem != null) {
-                throw invalid(problem);
-            }
-            return message();
-        }
-
-        private void member(String name) throws MalformedFrameException {
-            switch (name) {
-                case "jsonrpc" -> {
-                    versionSeen = once(versionSeen, name);
-                    if (!isVersion()) {
-                        problem("\"jsonrpc\" must be \"2.0\"");
-                    }
-                    p.skipChildren();
-                }
-                case "id" -> {
-                    idSeen = once(idSeen, name);
-                    JsonToken t = p.currentToken();
-                    idNull = t == JsonToken.VALUE_NULL;
-                    idValid = t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
-                    if (idValid) {
-                        id = p.getLongValue();
-                    }
-                    p.skipChildren();
-                }
-                case "method" -> {
-                    methodSeen = once(methodSeen, name);
-                    if (p.currentToken() == JsonToken.VALUE_STRING) {
-                        method = p.getString();
-                    }
-                    p.skipChildren();
-                }
-                case "params" -> {
-                    paramsSeen = once(paramsSeen, name);
-                    params = lines.readTree(p);
-                }
-                case "result" -> {
-                    resultSeen = once(resultSeen, name);
-                    if (idValid) {
-                        readResult();
-                    } else {
-                        resultTree = lines.readTree(p);
-                    }
-                }
-                case "error" -> {
-                    errorSeen = once(errorSeen, name);
-                    error = lines.readTree(p);
-                }
-                default -> p.skipChildren();
-            }
-        }
-
-        /** Reads the result in place, into the caller's type. */
-        private void readResult() throws MalformedFrameException {
-            JavaType type = types.resultType(id);
-            if (type == null) {
-                p.skipChildren();
-                return;
-            }
-            try {
-                result = readerFor(type).readValue(p);
-            } catch (RuntimeException | StackOverflowError | LinkageError e) {
-                // Also a syntax error inside the result: the line is read again to tell.
-                throw new ResultUnreadable(unreadable(e));
-            }
-            // The envelope is at depth 1. A deserializer that stopped early left the parser inside
-            // the result: skip the rest of it.
-            while (p.streamReadContext().getNestingDepth() > 1) {
-                JsonToken t = p.nextToken();
-                if (t == null || t == JsonToken.NOT_AVAILABLE) {
-                    throw endsInside();
-                }
-            }
-        }
-
-        private RpcMessage message() throws MalformedFrameException {
-            if (!versionSeen) {
-                throw invalid("\"jsonrpc\" must be \"2.0\"");
-            }
-            if (methodSeen) {
-                if (method == null) {
-                    throw invalid("\"method\" must be a string");
-                }
-                if (idSeen) {
-                    throw invalid("workers send no requests, only replies and notifications");
-                }
-                return new RpcNotification(method, params);
-            }
-            if (!idValid) {
-                if (idNull && error != null) {
-                    throw invalid("the worker reported an error it could not attribute to a request: " + error);
-                }
-                throw invalid("a reply needs an integer \"id\"");
-            }
-            if (resultSeen == (error != null)) {
-                throw invalid("a reply needs exactly one of \"result\" and \"error\"");
-            }
-            if (error == null) {
-                if (resultTree != null) {
-                    readResultTree();
-                }
-                return new RpcReply(id, result, null, unreadable);
-            }
-            JsonNode code = error.get("code");
-            JsonNode message = error.get("message");
-            if (!error.isObject() || code == null || !code.isIntegralNumber() || !code.canConvertToInt()
-                    || message == null || !message.isString()) {
-                throw invalid("\"error\" needs an integer \"code\" and a string \"message\"");
-            }
-            JsonNode data = error.get("data");
-            return new RpcReply(id, null,
-                    new RpcError(code.intValue(), message.stringValue(), data == null || data.isNull() ? null : data),
-                    null);
-        }
-
-        /** The result came before the id: read it from the tree now that its type is known. */
-        private void readResultTree() {
-            JavaType type = types.resultType(id);
-            if (type == null) {
-                return;
-            }
-            try {
-                result = readerFor(type).readValue(resultTree);
-            } catch (RuntimeException | StackOverflowError | LinkageError e) {
-                unreadable = unreadable(e);
-            }
-        }
-
-        private boolean isVersion() {
-            if (p.currentToken() != JsonToken.VALUE_STRING || p.getStringLength() != VERSION.length) {
-                return false;
-            }
-            char[] chars = p.getStringCharacters();
-            int at = p.getStringOffset();
-            for (int i = 0; i < VERSION.length; i++) {
-                if (chars[at + i] != VERSION[i]) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** Marks a member as seen: returns true. A second one makes the message wrong. */
-        private boolean once(boolean seen, String name) {
-            if (seen) {
-                problem("\"" + name + "\" appears more than once");
-            }
-            return true;
-        }
-
-        private void problem(String text) {
-            if (problem == null) {
-                problem = text;
-            }
-        }
-
-        /**
-         * After the message: nothing but whitespace may follow. A fed parser has then read all it
-         * was given and is ready for the next line.
-         */
-        private void endOfLine() throws MalformedFrameException {
-            if (p.nextToken() != (fed ? JsonToken.NOT_AVAILABLE : null)) {
-                throw new MalformedFrameException("invalid_json", "not valid JSON: more than one value on the line",
-                        null);
-            }
-        }
-
-        private static MalformedFrameException endsInside() {
-            return new MalformedFrameException("invalid_json", "not valid JSON: the line ends inside the message", null);
-        }
-    }
-
-    private ObjectReader readerFor(JavaType type) {
+    /** A reader of the result type, cached: one per type is built, not one per reply. */
+    ObjectReader readerFor(JavaType type) {
         ObjectReader r = resultReaders.get(type);
         if (r == null) {
             r = resultReader.forType(type);
@@ -631,10 +283,6 @@ public final class RpcCodec {
             }
         }
         return r;
-    }
-
-    private static MalformedFrameException invalid(String message) {
-        return new MalformedFrameException("invalid_message", message, null);
     }
 
     private static boolean isBlank(byte b) {
