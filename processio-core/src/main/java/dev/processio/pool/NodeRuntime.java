@@ -1,17 +1,19 @@
 package dev.processio.pool;
 
+import dev.processio.support.PrivateTempDirectories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The bundled Node.js worker runtime ({@code processio-worker.mjs}), copied out of the jar into a
- * private temporary directory so that {@code node} can run it. {@link #close()} deletes the copy.
+ * private temporary directory ({@code processio-node-...}, made by {@link PrivateTempDirectories})
+ * so that {@code node} can run it. {@link #close()} deletes the copy; the copy of a JVM that was
+ * killed before it could close is deleted by the next JVM that extracts the runtime.
  *
  * <p>Thread-safe after construction.
  */
@@ -28,11 +30,15 @@ public final class NodeRuntime implements AutoCloseable {
         this.script = script;
     }
 
-    /** Copies the runtime into a new directory under the system temp directory, readable by this user only. */
+    /**
+     * Copies the runtime into a new directory under the system temp directory, readable by this
+     * user only. The first such directory a JVM makes also removes those that killed JVMs left
+     * (see {@link PrivateTempDirectories}).
+     */
     public static NodeRuntime extract() {
         Path directory = null;
         try {
-            directory = createPrivateDirectory();
+            directory = PrivateTempDirectories.create("node");
             Path script = directory.resolve("processio-worker.mjs");
             try (InputStream in = NodeRuntime.class.getResourceAsStream(RESOURCE)) {
                 if (in == null) {
@@ -43,17 +49,11 @@ public final class NodeRuntime implements AutoCloseable {
             }
             return new NodeRuntime(directory, script);
         } catch (IOException e) {
-            deleteQuietly(directory);
+            PrivateTempDirectories.delete(directory);
             throw new UncheckedIOException("cannot copy the Node worker runtime to a temporary directory", e);
-        }
-    }
-
-    private static Path createPrivateDirectory() throws IOException {
-        try {
-            return Files.createTempDirectory("processio-node-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (UnsupportedOperationException notPosix) {
-            return Files.createTempDirectory("processio-node-");
+        } catch (RuntimeException e) {
+            PrivateTempDirectories.delete(directory);
+            throw e;
         }
     }
 
@@ -75,18 +75,6 @@ public final class NodeRuntime implements AutoCloseable {
     /** Deletes the copied runtime and its directory. Idempotent. */
     @Override
     public void close() {
-        deleteQuietly(script);
-        deleteQuietly(directory);
-    }
-
-    private static void deleteQuietly(Path path) {
-        if (path == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // A leftover file in the temp directory is harmless; there is nobody to tell.
-        }
+        PrivateTempDirectories.delete(directory);
     }
 }
