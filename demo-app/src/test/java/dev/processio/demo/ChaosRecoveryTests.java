@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,7 +22,7 @@ import tools.jackson.databind.JsonNode;
  * Each chaos action against real workers, under the chaos profile's quick quarantine settings,
  * followed by recovery: every worker READY, none quarantined, health UP, and renders succeed.
  */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("chaos")
 @DirtiesContext

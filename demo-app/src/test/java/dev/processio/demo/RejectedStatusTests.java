@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.processio.CallOptions;
 import dev.processio.NodeBridge;
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +18,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 
 /** 429: one worker holding one call at a time is busy, one render waits, the next finds the queue full. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "processio.pool.min-workers=1", "processio.pool.max-workers=1",
         "processio.pool.max-in-flight-per-worker=1", "processio.pool.max-pending=1",

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.processio.NodeBridge;
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,7 +18,7 @@ import org.springframework.test.annotation.DirtiesContext;
  * 502: the only worker stops reading stdin; a render larger than the pipe is written in part,
  * the write stalls past io.write-timeout, and the worker is killed holding the call.
  */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "processio.pool.min-workers=1", "processio.pool.max-workers=1",
         "processio.io.write-timeout=1s", "processio.call.timeout=20s",

@@ -16,6 +16,7 @@ import dev.processio.autoconfigure.endpoint.ProcessioEndpointAutoConfiguration;
 import dev.processio.autoconfigure.health.ProcessioHealthAutoConfiguration;
 import dev.processio.autoconfigure.health.ProcessioHealthIndicator;
 import dev.processio.autoconfigure.metrics.ProcessioMetricsAutoConfiguration;
+import dev.processio.testing.NoLeaks;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -68,7 +69,7 @@ import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@link ProcessioAutoConfiguration} and its optional integrations, against real Node workers. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.class)
 class ProcessioAutoConfigurationTests {
 
     private static final String MODULE = "processio.node.module=classpath:js/handlers.mjs";
@@ -253,7 +254,7 @@ class ProcessioAutoConfigurationTests {
                     .doesNotHaveBean("processioHealthContributor")
                     .hasSingleBean(ProcessioBridgeFactory.class)
                     .hasSingleBean(ProcessioProperties.class);
-            assertThat(NoLeftoverProcesses.describeLeftovers()).isEmpty();
+            assertThat(NoLeaks.describeLeaks()).isEmpty();
         });
     }
 
