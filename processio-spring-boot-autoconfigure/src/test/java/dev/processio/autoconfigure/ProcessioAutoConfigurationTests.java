@@ -934,8 +934,11 @@ class ProcessioAutoConfigurationTests {
         AtomicReference<CompletableFuture<String>> pending = new AtomicReference<>();
         runner.withPropertyValues(MODULE).run(context -> {
             NodeBridge bridge = context.getBean(NodeBridge.class);
-            pending.set(bridge.callAsync("sleep", Map.of("ms", 300), String.class));
+            // Long enough that the call is still running when the context closes, even on a busy
+            // machine; far shorter than the grace period (30 s) that close gives it.
+            pending.set(bridge.callAsync("sleep", Map.of("ms", 2000), String.class));
             await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().activeCalls() == 1);
+            assertThat(pending.get()).as("the call is still in flight as the context closes").isNotDone();
         });
         // The context closed only after the call had its answer.
         assertThat(pending.get()).isCompletedWithValue("slept");
