@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.processio.testing.NoLeaks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ import org.springframework.test.annotation.DirtiesContext;
  * and the dashboard shows worker tiles with live data. Skipped when Chromium is not installed,
  * unless PROCESSIO_REQUIRE_BROWSER=1, as in CI, where that fails.
  */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @DirtiesContext
 class BrowserTests {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +20,10 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Each chaos action against real workers, under the chaos profile's quick quarantine settings,
- * followed by recovery: every worker READY, none quarantined, health UP, and renders succeed.
+ * followed by recovery: every worker READY, none quarantined, health UP, and renders succeed. The
+ * tests share one context, so restart counters are compared with their value before the action.
  */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("chaos")
 @DirtiesContext
@@ -50,35 +52,40 @@ class ChaosRecoveryTests {
 
     @Test
     void crash() {
+        long crashesBefore = restarts("crash");
         long pid = hit("crash");
         await().atMost(RECOVERY).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-        await().atMost(RECOVERY).until(() -> restarts("crash") >= 1);
+        await().atMost(RECOVERY).until(() -> restarts("crash") >= crashesBefore + 1);
         awaitRecovered(pid);
     }
 
     @Test
     void closeStdinBreaksThePipe() {
+        long epipesBefore = restarts("epipe");
         long pid = hit("close-stdin");
-        await().atMost(RECOVERY).until(() -> restarts("epipe") >= 1);
+        await().atMost(RECOVERY).until(() -> restarts("epipe") >= epipesBefore + 1);
         assertThat(client.workers()).anySatisfy(w -> assertThat(w.get("epipeCount").asLong()).isPositive());
         awaitRecovered(pid);
     }
 
     @Test
     void garbageOnStdoutIsAProtocolFault() {
+        long protocolBefore = restarts("protocol");
+        long protocolErrorsBefore = client.pool().get("protocolErrors").asLong();
         long pid = hit("garbage");
-        await().atMost(RECOVERY).until(() -> restarts("protocol") >= 1);
-        assertThat(client.pool().get("protocolErrors").asLong()).isPositive();
+        await().atMost(RECOVERY).until(() -> restarts("protocol") >= protocolBefore + 1);
+        assertThat(client.pool().get("protocolErrors").asLong()).isPositive().isGreaterThan(protocolErrorsBefore);
         awaitRecovered(pid);
     }
 
     @Test
     void hungWorkerIsQuarantinedAndReplaced() {
         List<Long> before = pids();
+        long hangRestartsBefore = restarts("heartbeat") + restarts("timeout");
         Reply reply = client.post("/api/chaos/hang", "{}");
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.body().get("detail").asString()).contains("timed out");
-        await().atMost(RECOVERY).until(() -> restarts("heartbeat") + restarts("timeout") >= 1);
+        await().atMost(RECOVERY).until(() -> restarts("heartbeat") + restarts("timeout") >= hangRestartsBefore + 1);
         awaitRecovered(-1);
         assertThat(pids()).isNotEqualTo(before);
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.processio.CallOptions;
 import dev.processio.NodeBridge;
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,12 +17,16 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 
-/** 429: one worker holding one call at a time is busy, one render waits, the next finds the queue full. */
-@ExtendWith(NoLeftoverProcesses.class)
+/**
+ * 429: one worker holding one call at a time is busy, one render waits, the next finds the queue full.
+ * The waiting render holds the queue's one place for acquire-timeout; that is the time the test has to
+ * see it waiting and send the next, so it is several seconds, not one or two, on a busy machine.
+ */
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "processio.pool.min-workers=1", "processio.pool.max-workers=1",
         "processio.pool.max-in-flight-per-worker=1", "processio.pool.max-pending=1",
-        "processio.pool.acquire-timeout=2s",
+        "processio.pool.acquire-timeout=6s",
         "processio.shutdown.grace-period=500ms", "processio.shutdown.kill-timeout=1s"})
 @DirtiesContext
 class RejectedStatusTests {

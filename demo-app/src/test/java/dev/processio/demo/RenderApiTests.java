@@ -3,6 +3,7 @@ package dev.processio.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -11,7 +12,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 
 /** The render API over real Node workers, without the chaos profile. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "demo.render.max-chars=1000")
 @DirtiesContext

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.processio.CallOptions;
 import dev.processio.NodeBridge;
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 
 /** 504: the only worker hangs, and a render with a short timeout gives up on it. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "processio.pool.min-workers=1", "processio.pool.max-workers=1",
         "processio.shutdown.grace-period=500ms", "processio.shutdown.kill-timeout=1s",

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.processio.NodeBridge;
 import dev.processio.demo.DemoClient.Reply;
+import dev.processio.testing.NoLeaks;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -14,7 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 
 /** 503: the only worker crashed and stays quarantined for a long wait-duration. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "processio.pool.min-workers=1", "processio.pool.max-workers=1",
         "processio.quarantine.wait-duration=60s", "processio.quarantine.max-wait-duration=60s",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.processio.NodeBridge;
+import dev.processio.testing.NoLeaks;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  * with one real Node worker. The leak check is declared before {@code @SpringBootTest} so that it
  * runs after the Spring extension has closed the dirtied context.
  */
-@ExtendWith(NoLeftoverProcesses.AfterAllTests.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
         classes = ProcessioActuatorIntegrationTests.TestApplication.class,
         properties = {

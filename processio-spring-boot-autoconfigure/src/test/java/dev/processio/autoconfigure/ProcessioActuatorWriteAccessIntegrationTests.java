@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.processio.NodeBridge;
+import dev.processio.testing.NoLeaks;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
 
 /** The write operations of the {@code processio} endpoint, once its access is raised to unrestricted. */
-@ExtendWith(NoLeftoverProcesses.AfterAllTests.class)
+@ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
         classes = ProcessioActuatorIntegrationTests.TestApplication.class,
         properties = {

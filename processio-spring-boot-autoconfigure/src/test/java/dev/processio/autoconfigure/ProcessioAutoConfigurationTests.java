@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.processio.Backpressure;
+import dev.processio.BridgeException;
 import dev.processio.BridgeStartupException;
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
@@ -16,6 +17,7 @@ import dev.processio.autoconfigure.endpoint.ProcessioEndpointAutoConfiguration;
 import dev.processio.autoconfigure.health.ProcessioHealthAutoConfiguration;
 import dev.processio.autoconfigure.health.ProcessioHealthIndicator;
 import dev.processio.autoconfigure.metrics.ProcessioMetricsAutoConfiguration;
+import dev.processio.testing.NoLeaks;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -24,9 +26,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,19 +46,25 @@ import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import org.apache.catalina.Lifecycle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
@@ -58,17 +73,25 @@ import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.util.unit.DataSize;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@link ProcessioAutoConfiguration} and its optional integrations, against real Node workers. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith(NoLeaks.class)
 class ProcessioAutoConfigurationTests {
 
     private static final String MODULE = "processio.node.module=classpath:js/handlers.mjs";
@@ -253,7 +276,7 @@ class ProcessioAutoConfigurationTests {
                     .doesNotHaveBean("processioHealthContributor")
                     .hasSingleBean(ProcessioBridgeFactory.class)
                     .hasSingleBean(ProcessioProperties.class);
-            assertThat(NoLeftoverProcesses.describeLeftovers()).isEmpty();
+            assertThat(NoLeaks.describeLeaks()).isEmpty();
         });
     }
 
@@ -784,12 +807,112 @@ class ProcessioAutoConfigurationTests {
 
     // ---- lifecycle -------------------------------------------------------------------------------
 
+    /**
+     * A real application on a real Tomcat, closed while a request is in flight. The request calls the
+     * bridge only once the server has begun its graceful shutdown (its listening socket is closed), and
+     * still gets the worker's answer; when the server then stops its connector, the bridge is still
+     * open and answers too. Only after that do the bridges close. Bridges that stopped before the web
+     * server, or between its graceful shutdown and its stop, fail one of the two.
+     */
     @Test
-    void theBridgesStopAfterTheWebServer() {
-        assertThat(ProcessioAutoConfiguration.LIFECYCLE_PHASE)
-                .isLessThan(WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE);
-        runner.withPropertyValues(MODULE).run(context -> assertThat(context.getBean(ProcessioLifecycle.class)
-                .getPhase()).isEqualTo(ProcessioAutoConfiguration.LIFECYCLE_PHASE));
+    void theBridgesStopAfterTheWebServer() throws Exception {
+        ShutdownObservations seen = new ShutdownObservations();
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(LateCallApplication.class)
+                .initializers(c -> c.getBeanFactory().registerSingleton("shutdownObservations", seen))
+                .properties(MODULE, "server.port=0", "server.shutdown=graceful",
+                        "spring.main.banner-mode=off", "spring.main.register-shutdown-hook=false")
+                .run();
+        NodeBridge bridge = context.getBean(NodeBridge.class);
+        CompletableFuture<HttpResponse<String>> response;
+        try {
+            int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+            response = HttpClient.newHttpClient().sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/late-call"))
+                            .timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(seen.requestArrived.await(30, TimeUnit.SECONDS)).as("the request reached the controller")
+                    .isTrue();
+        } finally {
+            context.close();
+        }
+
+        HttpResponse<String> answer = response.get(30, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("called after the server began to shut down");
+        assertThat(seen.atConnectorStop).isEqualTo("called when the server stopped its connector");
+        assertThat(bridge.isClosed()).isTrue();
+    }
+
+    /** What the application saw of its own shutdown. Written on Tomcat's threads, read by the test. */
+    static final class ShutdownObservations {
+
+        final CountDownLatch requestArrived = new CountDownLatch(1);
+
+        volatile String atConnectorStop = "the connector never stopped";
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    @Import(LateCallController.class)
+    static class LateCallApplication {
+
+        /** Calls the bridge when Tomcat stops its connector: the web server's stop, not its graceful shutdown. */
+        @Bean
+        WebServerFactoryCustomizer<TomcatServletWebServerFactory> callTheBridgeWhenTheConnectorStops(
+                ObjectProvider<NodeBridge> bridge, ShutdownObservations seen) {
+            return factory -> factory.addConnectorCustomizers(connector -> connector.addLifecycleListener(event -> {
+                if (Lifecycle.BEFORE_STOP_EVENT.equals(event.getType())) {
+                    seen.atConnectorStop = LateCallController.echo(bridge.getObject(),
+                            "called when the server stopped its connector").getBody();
+                }
+            }));
+        }
+    }
+
+    @RestController
+    static class LateCallController {
+
+        private final NodeBridge bridge;
+        private final ShutdownObservations seen;
+        private final Environment environment;
+
+        LateCallController(NodeBridge bridge, ShutdownObservations seen, Environment environment) {
+            this.bridge = bridge;
+            this.seen = seen;
+            this.environment = environment;
+        }
+
+        /** Waits for the server's graceful shutdown to begin, then calls the bridge. */
+        @GetMapping("/late-call")
+        ResponseEntity<String> lateCall() throws InterruptedException {
+            seen.requestArrived.countDown();
+            int port = environment.getRequiredProperty("local.server.port", Integer.class);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (acceptsConnections(port)) {
+                if (System.nanoTime() > deadline) {
+                    return ResponseEntity.internalServerError().body("the server never closed its socket");
+                }
+                Thread.sleep(10);
+            }
+            return echo(bridge, "called after the server began to shut down");
+        }
+
+        static ResponseEntity<String> echo(NodeBridge bridge, String text) {
+            try {
+                return ResponseEntity.ok(bridge.call("echo", text, String.class));
+            } catch (BridgeException e) {
+                return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(e.toString());
+            }
+        }
+
+        private static boolean acceptsConnections(int port) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                return true;
+            } catch (IOException refused) {
+                return false;
+            }
+        }
     }
 
     @Test
@@ -811,8 +934,11 @@ class ProcessioAutoConfigurationTests {
         AtomicReference<CompletableFuture<String>> pending = new AtomicReference<>();
         runner.withPropertyValues(MODULE).run(context -> {
             NodeBridge bridge = context.getBean(NodeBridge.class);
-            pending.set(bridge.callAsync("sleep", Map.of("ms", 300), String.class));
+            // Long enough that the call is still running when the context closes, even on a busy
+            // machine; far shorter than the grace period (30 s) that close gives it.
+            pending.set(bridge.callAsync("sleep", Map.of("ms", 2000), String.class));
             await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().activeCalls() == 1);
+            assertThat(pending.get()).as("the call is still in flight as the context closes").isNotDone();
         });
         // The context closed only after the call had its answer.
         assertThat(pending.get()).isCompletedWithValue("slept");
