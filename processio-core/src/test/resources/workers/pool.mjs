@@ -3,6 +3,11 @@
 // of a pool, so that a test can check that each call ran exactly once.
 import { appendFileSync, closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
 
+// While the file named by $SLOW_START exists, a new worker takes a minute to load this module.
+if (process.env.SLOW_START && existsSync(process.env.SLOW_START)) {
+  await new Promise((resolve) => setTimeout(resolve, 60_000));
+}
+
 const ledgerFile = () => {
   if (!process.env.LEDGER) throw new Error('LEDGER is not set');
   return process.env.LEDGER;

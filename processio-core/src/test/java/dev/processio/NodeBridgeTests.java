@@ -109,32 +109,6 @@ class NodeBridgeTests {
     }
 
     @Test
-    void aLongerPerCallTimeoutIsHonouredOverAShortDefault() {
-        NodeBridge bridge = bridge("pool.mjs", b -> b.callTimeout(Duration.ofSeconds(2)));
-        long start = System.nanoTime();
-        String result = bridge.call("sleep", Map.of("ms", 5000), String.class,
-                CallOptions.timeout(Duration.ofSeconds(10)));
-        assertThat(result).isEqualTo("slept");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(4900));
-    }
-
-    @Test
-    void aShorterPerCallTimeoutIsHonouredAndTheLateReplyIsCountedAndDropped() {
-        NodeBridge bridge = bridge("pool.mjs", b -> b.callTimeout(Duration.ofSeconds(30)));
-        long start = System.nanoTime();
-        assertThatThrownBy(() -> bridge.call("sleep", Map.of("ms", 1000), String.class,
-                CallOptions.timeout(Duration.ofMillis(300))))
-                .isInstanceOf(BridgeTimeoutException.class)
-                .hasMessageContaining("processio.call.timeout");
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(300)).isLessThan(Duration.ofMillis(1000));
-        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().lateReplies() == 1);
-        // The worker is still healthy and serves the next call.
-        assertThat(bridge.call("echo", "still here", String.class)).isEqualTo("still here");
-        assertThat(bridge.snapshot().workers().get(0).breakerState()).isEqualTo("CLOSED");
-    }
-
-    @Test
     void sixteenCallersAgainstTwoWorkersRunEveryCallExactlyOnce() throws Exception {
         Path ledger = temp.resolve("ledger.txt");
         NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(2).maxWorkers(2).maxInFlightPerWorker(4)
@@ -254,68 +228,6 @@ class NodeBridgeTests {
         assertThat(bridge.snapshot().workers()).allMatch(w -> w.state() == WorkerState.STOPPED);
     }
 
-    @Test
-    void aModuleThatStopsLoadingBacksOffInsteadOfSpinning() throws Exception {
-        Path module = temp.resolve("module.mjs");
-        Files.copy(TestWorkers.file("pool.mjs"), module);
-        NodeBridge bridge = bridge(module, b -> b.maxWorkers(1).waitDuration(Duration.ofMillis(100)).backoffMultiplier(2)
-                .maxWaitDuration(Duration.ofSeconds(5)).acquireTimeout(Duration.ofSeconds(3)));
-        long pid = bridge.call("pid", null, Long.class);
-
-        Files.copy(TestWorkers.file("syntax-error.mjs"), module, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().restarts()
-                .getOrDefault(RestartCause.STARTUP, 0L) >= 1);
-        long firstFailure = System.nanoTime();
-        // Three more attempts after waits of 200, 400 and 800 ms: at least 1.4 s, however fast node starts.
-        await().atMost(Duration.ofSeconds(15)).until(() -> bridge.snapshot().restarts()
-                .getOrDefault(RestartCause.STARTUP, 0L) >= 4);
-        assertThat(Duration.ofNanos(System.nanoTime() - firstFailure)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
-        java.util.concurrent.atomic.AtomicReference<WorkerSnapshot> quarantined = new java.util.concurrent.atomic.AtomicReference<>();
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            WorkerSnapshot w = bridge.snapshot().workers().get(0);
-            quarantined.set(w);
-            return w.state() == WorkerState.QUARANTINED;
-        });
-        WorkerSnapshot slot = quarantined.get();
-        assertThat(slot.breakerState()).isEqualTo("OPEN");
-        assertThat(slot.lastError()).contains("could not load its module").contains("module.mjs:3");
-        assertThatThrownBy(() -> bridge.call("pid", null, Long.class))
-                .isInstanceOf(BridgeUnavailableException.class)
-                .hasMessageContaining("quarantined");
-
-        // Once the module is fixed, the next replacement serves again.
-        Files.copy(TestWorkers.file("pool.mjs"), module, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        await().atMost(Duration.ofSeconds(15)).until(() -> bridge.snapshot().readyWorkers() == 1);
-        // Its first calls are the half-open probes; when they succeed the breaker closes.
-        assertThat(bridge.call("echo", "back", String.class)).isEqualTo("back");
-        assertThat(bridge.call("echo", "again", String.class)).isEqualTo("again");
-        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).breakerState()
-                .equals("CLOSED"));
-    }
-
-    @Test
-    void aCallWhoseOwnTimeoutEndsFirstWhileWaitingForAWorkerNamesThatTimeout() throws Exception {
-        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1).maxInFlightPerWorker(1)
-                .acquireTimeout(Duration.ofSeconds(10)));
-        CompletableFuture<String> busy = bridge.callAsync("sleep", Map.of("ms", 1500), String.class);
-        assertThatThrownBy(() -> bridge.call("echo", "w", String.class, CallOptions.timeout(Duration.ofMillis(300))))
-                .isInstanceOf(BridgeTimeoutException.class)
-                .hasMessageContaining("waiting for a worker (call timeout 300 ms");
-        assertThat(busy.get(10, TimeUnit.SECONDS)).isNotNull();
-        assertThat(bridge.snapshot().pendingCalls()).isZero();
-    }
-
-    /** A setting too long to count in nanoseconds means "never"; it must not stop the other timeouts. */
-    @Test
-    void anEndlessAcquireTimeoutLeavesCallTimeoutsWorking() {
-        NodeBridge bridge = bridge("pool.mjs", b -> b.acquireTimeout(Duration.ofSeconds(Long.MAX_VALUE)));
-        assertThatThrownBy(() -> bridge.call("sleep", Map.of("ms", 5000), String.class,
-                CallOptions.timeout(Duration.ofMillis(300))))
-                .isInstanceOf(BridgeTimeoutException.class)
-                .hasMessageContaining("timed out after");
-    }
-
     /** The pool does not listen to breaker events; the housekeeper notices a breaker an operator opened. */
     @Test
     void aBreakerForcedOpenFromOutsideQuarantinesItsSlot() {
@@ -328,54 +240,6 @@ class NodeBridgeTests {
         await().atMost(Duration.ofSeconds(5)).until(() -> bridge.snapshot().workers().get(0).state()
                 == WorkerState.QUARANTINED);
         assertThatThrownBy(() -> bridge.call("echo", "b", String.class)).isInstanceOf(BridgeUnavailableException.class);
-    }
-
-    @Test
-    void aFullPendingQueueRejectsAndAWaitLongerThanTheAcquireTimeoutTimesOut() throws Exception {
-        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1).maxInFlightPerWorker(1).maxPending(1)
-                .acquireTimeout(Duration.ofMillis(400)));
-        CompletableFuture<String> busy = bridge.callAsync("sleep", Map.of("ms", 1500), String.class);
-        CompletableFuture<String> waiting = bridge.callAsync("echo", "w", String.class);
-        assertThatThrownBy(() -> bridge.call("echo", "x", String.class))
-                .isInstanceOf(BridgeRejectedException.class)
-                .hasMessageContaining("processio.pool.max-pending");
-        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).cause()
-                .isInstanceOf(BridgeTimeoutException.class)
-                .hasMessageContaining("processio.pool.acquire-timeout");
-        assertThat(busy.get(5, TimeUnit.SECONDS)).isEqualTo("slept");
-    }
-
-    @Test
-    void thePoolGrowsWhileCallsWaitAndShrinksWhenIdle() throws Exception {
-        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(1).maxWorkers(3).maxInFlightPerWorker(1)
-                .idleTimeout(Duration.ofMillis(800)));
-        List<CompletableFuture<String>> calls = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            calls.add(bridge.callAsync("sleep", Map.of("ms", 400), String.class));
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().readyWorkers() == 3);
-        for (CompletableFuture<String> call : calls) {
-            assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("slept");
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().workers().size() == 1);
-        assertThat(bridge.snapshot().readyWorkers()).isEqualTo(1);
-    }
-
-    @Test
-    void aHungWorkerMissesHeartbeatsAndIsReplaced() throws Exception {
-        NodeBridge bridge = bridge("pool.mjs", b -> b.healthCheckInterval(Duration.ofMillis(300))
-                .healthCheckTimeout(Duration.ofMillis(200)).minimumNumberOfCalls(2).slidingWindowSize(2)
-                .waitDuration(Duration.ofMillis(100)).callTimeout(Duration.ofMillis(500)));
-        long pid = bridge.call("pid", null, Long.class);
-        assertThatThrownBy(() -> bridge.call("hang", null, String.class)).isInstanceOf(BridgeTimeoutException.class);
-        await().atMost(Duration.ofSeconds(15)).until(() -> {
-            PoolSnapshot s = bridge.snapshot();
-            return s.readyWorkers() == 1 && s.workers().get(0).pid() != pid;
-        });
-        Map<RestartCause, Long> restarts = bridge.snapshot().restarts();
-        assertThat(restarts.getOrDefault(RestartCause.HEARTBEAT, 0L) + restarts.getOrDefault(RestartCause.TIMEOUT, 0L))
-                .isEqualTo(1);
-        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
 
     @Test
@@ -481,6 +345,72 @@ class NodeBridgeTests {
         assertThat(bridge.snapshot().restarts()).containsEntry(RestartCause.MANUAL, 1L);
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(before).isEmpty()
                 || !ProcessHandle.of(before).get().isAlive());
+    }
+
+    /**
+     * {@code max-requests} is a cap: a worker that has been given its last call takes no more, and
+     * calls go to the other worker or wait for the replacement instead of overshooting the limit.
+     */
+    @Test
+    void maxRequestsCapsTheCallsEachWorkerServes() throws Exception {
+        Path ledger = temp.resolve("ledger.txt");
+        NodeBridge bridge = bridge("pool.mjs", b -> b.minWorkers(2).maxWorkers(2).maxInFlightPerWorker(4)
+                .recycleMaxRequests(100).environment("LEDGER", ledger.toString()));
+        AtomicInteger next = new AtomicInteger();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<Thread> callers = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            Thread t = new Thread(() -> {
+                for (int n; (n = next.getAndIncrement()) < 3000; ) {
+                    try {
+                        bridge.call("ledger", Map.of("key", "k" + n), String.class);
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                }
+            }, "caller-" + c);
+            t.start();
+            callers.add(t);
+        }
+        for (Thread t : callers) {
+            t.join(120_000);
+            assertThat(t.isAlive()).as("%s ended", t.getName()).isFalse();
+        }
+        assertThat(failures).isEmpty();
+        Map<String, List<String>> byKey = readLedger(ledger);
+        assertThat(byKey).hasSize(3000);
+        assertThat(byKey.values()).allMatch(pids -> pids.size() == 1);
+        Map<String, Long> perWorker = byKey.values().stream()
+                .collect(java.util.stream.Collectors.groupingBy(pids -> pids.get(0),
+                        java.util.stream.Collectors.counting()));
+        assertThat(perWorker.values()).allMatch(n -> n <= 100);
+        // 3,000 calls at most 100 per worker: at least 30 workers, the first two and 28 replacements.
+        assertThat(perWorker).hasSizeGreaterThanOrEqualTo(30);
+        assertThat(bridge.snapshot().restarts().getOrDefault(RestartCause.RECYCLE, 0L)).isGreaterThanOrEqualTo(28);
+    }
+
+    /**
+     * A replacement that dies because its slot was quarantined meanwhile must not overwrite why the
+     * slot was quarantined.
+     */
+    @Test
+    void aCrashDuringARecycleStaysTheReasonTheSlotShows() throws Exception {
+        Path slow = temp.resolve("slow-start");
+        NodeBridge bridge = bridge("pool.mjs", b -> b.maxWorkers(1).waitDuration(Duration.ofMinutes(1))
+                .environment("SLOW_START", slow.toString()));
+        long pid = bridge.call("pid", null, Long.class);
+        Files.writeString(slow, "");
+        CompletableFuture<Void> recycle = bridge.recycle(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().workers().size() == 2);
+
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+
+        // The quarantine kills the starting replacement too, and that recycle fails.
+        assertThat(recycle).failsWithin(Duration.ofSeconds(20));
+        WorkerSnapshot slot = bridge.snapshot().workers().get(0);
+        assertThat(slot.state()).isEqualTo(WorkerState.QUARANTINED);
+        assertThat(slot.lastError()).contains("exited with signal 9 (SIGKILL)");
+        assertThat(bridge.snapshot().restarts()).containsOnlyKeys(RestartCause.CRASH);
     }
 
     // ---- start and close ---------------------------------------------------------------------

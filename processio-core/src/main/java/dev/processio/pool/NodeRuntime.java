@@ -17,10 +17,10 @@ import java.util.List;
  *
  * <p>Thread-safe after construction.
  */
-public final class NodeRuntime implements AutoCloseable {
+final class NodeRuntime implements AutoCloseable {
 
     /** Classpath location of the runtime script. */
-    public static final String RESOURCE = "/dev/processio/runtime/node/processio-worker.mjs";
+    static final String RESOURCE = "/dev/processio/runtime/node/processio-worker.mjs";
 
     private final Path directory;
     private final Path script;
@@ -35,7 +35,7 @@ public final class NodeRuntime implements AutoCloseable {
      * user only. The first such directory a JVM makes also removes those that killed JVMs left
      * (see {@link PrivateTempDirectories}).
      */
-    public static NodeRuntime extract() {
+    static NodeRuntime extract() {
         Path directory = null;
         try {
             directory = PrivateTempDirectories.create("node");
@@ -58,12 +58,12 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** The runtime script. */
-    public Path script() {
+    Path script() {
         return script;
     }
 
     /** {@code node [nodeOptions...] <runtime> <module>}, with the module as an absolute path. */
-    public List<String> command(String nodeExecutable, List<String> nodeOptions, Path module) {
+    List<String> command(String nodeExecutable, List<String> nodeOptions, Path module) {
         List<String> command = new ArrayList<>(nodeOptions.size() + 3);
         command.add(nodeExecutable);
         command.addAll(nodeOptions);

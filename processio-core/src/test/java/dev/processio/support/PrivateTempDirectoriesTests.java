@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.processio.support.PrivateTempDirectories.Owner;
 import dev.processio.testing.NoLeaks;
-import dev.processio.testing.TempDirectoryMaker;
+import dev.processio.pool.TempDirectoryMaker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,6 +1,5 @@
-package dev.processio.testing;
+package dev.processio.pool;
 
-import dev.processio.pool.NodeRuntime;
 import dev.processio.support.PrivateTempDirectories;
 import java.nio.file.Path;
 
