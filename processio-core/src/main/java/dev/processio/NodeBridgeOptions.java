@@ -39,7 +39,10 @@ public final class NodeBridgeOptions {
     /** The largest byte array that common JVMs allocate. */
     static final int MAX_FRAME_SIZE = Integer.MAX_VALUE - 8;
 
-    /** A checked, clamped copy of the builder that made these options; never changed or shared. */
+    /**
+     * A checked, clamped copy of the builder that made these options. Never changed or handed out
+     * after construction; this final field publishes it safely to every thread.
+     */
     private final Builder values;
 
     private NodeBridgeOptions(Builder values) {
