@@ -10,297 +10,130 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * Everything a {@link NodeBridge} is built from. Immutable and thread-safe; make one with
- * {@link #builder()}. {@link Builder#build()} checks the values and throws
- * {@link IllegalArgumentException} with a message that names the setting to change.
+ * {@link #builder()}. Each getter returns what the {@link Builder} method of the same name set;
+ * that method names the Spring property {@code processio.<group>.<key>} it corresponds to. The
+ * builder's fields hold the defaults, the only copy of them in code; the README's configuration
+ * table lists them.
  *
- * <p>Each option mirrors a Spring property {@code processio.<group>.<key>}; the messages use
- * those names so that one message serves both ways of configuring.
+ * <p>{@link Builder#build()} checks the values in two tiers. Contradictions and impossible values
+ * throw {@link IllegalArgumentException} with a message that names the property to change, so
+ * that one message serves both ways of configuring. Questionable values that can still work are
+ * clamped, each with one WARN line that starts with the pool name and names the property; the
+ * getters return the clamped value.
  */
 public final class NodeBridgeOptions {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NodeBridgeOptions.class);
+
     private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
-    private final String name;
-    private final List<String> command;
-    private final String nodeExecutable;
-    private final List<String> nodeOptions;
-    private final Path module;
-    private final Path workingDirectory;
-    private final boolean inheritEnvironment;
-    private final Map<String, String> environment;
-    private final Duration startupTimeout;
-    private final int minWorkers;
-    private final int maxWorkers;
-    private final int maxInFlightPerWorker;
-    private final int maxPending;
-    private final Duration acquireTimeout;
-    private final Duration idleTimeout;
-    private final Duration callTimeout;
-    private final int writeQueueFrames;
-    private final long writeQueueBytes;
-    private final Backpressure backpressure;
-    private final Duration enqueueTimeout;
-    private final Duration writeTimeout;
-    private final int maxFrameSize;
-    private final Duration healthCheckInterval;
-    private final Duration healthCheckTimeout;
-    private final long recycleMaxRequests;
-    private final long recycleMaxRequestsJitter;
-    private final Duration recycleMaxAge;
-    private final long recycleMaxMemory;
-    private final float failureRateThreshold;
-    private final int slidingWindowSize;
-    private final int minimumNumberOfCalls;
-    private final int permittedCallsInHalfOpenState;
-    private final Duration waitDuration;
-    private final Duration maxWaitDuration;
-    private final double backoffMultiplier;
-    private final Duration gracePeriod;
-    private final Duration killTimeout;
-    private final ObjectMapper jsonMapper;
-    private final CircuitBreakerRegistry circuitBreakerRegistry;
-    private final String circuitBreakerConfigName;
-    private final MetricsTracker.Factory metricsTrackerFactory;
-    private final boolean shutdownHook;
+    /** Shorter write timeouts would take a worker that is busy for a moment for a stalled one. */
+    static final Duration MIN_WRITE_TIMEOUT = Duration.ofMillis(100);
 
-    private NodeBridgeOptions(Builder b) {
-        name = b.name;
-        command = b.command == null ? null : List.copyOf(b.command);
-        nodeExecutable = b.nodeExecutable;
-        nodeOptions = List.copyOf(b.nodeOptions);
-        module = b.module;
-        workingDirectory = b.workingDirectory;
-        inheritEnvironment = b.inheritEnvironment;
-        environment = Map.copyOf(b.environment);
-        startupTimeout = b.startupTimeout;
-        minWorkers = b.minWorkers;
-        maxWorkers = b.maxWorkers;
-        maxInFlightPerWorker = b.maxInFlightPerWorker;
-        maxPending = b.maxPending;
-        acquireTimeout = b.acquireTimeout;
-        idleTimeout = b.idleTimeout;
-        callTimeout = b.callTimeout;
-        writeQueueFrames = b.writeQueueFrames;
-        writeQueueBytes = b.writeQueueBytes;
-        backpressure = b.backpressure;
-        enqueueTimeout = b.enqueueTimeout;
-        writeTimeout = b.writeTimeout;
-        maxFrameSize = b.maxFrameSize;
-        healthCheckInterval = b.healthCheckInterval;
-        healthCheckTimeout = b.healthCheckTimeout;
-        recycleMaxRequests = b.recycleMaxRequests;
-        recycleMaxRequestsJitter = b.recycleMaxRequestsJitter;
-        recycleMaxAge = b.recycleMaxAge;
-        recycleMaxMemory = b.recycleMaxMemory;
-        failureRateThreshold = b.failureRateThreshold;
-        slidingWindowSize = b.slidingWindowSize;
-        minimumNumberOfCalls = b.minimumNumberOfCalls;
-        permittedCallsInHalfOpenState = b.permittedCallsInHalfOpenState;
-        waitDuration = b.waitDuration;
-        maxWaitDuration = b.maxWaitDuration;
-        backoffMultiplier = b.backoffMultiplier;
-        gracePeriod = b.gracePeriod;
-        killTimeout = b.killTimeout;
-        jsonMapper = b.jsonMapper;
-        circuitBreakerRegistry = b.circuitBreakerRegistry;
-        circuitBreakerConfigName = b.circuitBreakerConfigName;
-        metricsTrackerFactory = b.metricsTrackerFactory;
-        shutdownHook = b.shutdownHook;
+    /** The largest byte array that common JVMs allocate. */
+    static final int MAX_FRAME_SIZE = Integer.MAX_VALUE - 8;
+
+    /**
+     * A checked, clamped copy of the builder that made these options. Never changed or handed out
+     * after construction; this final field publishes it safely to every thread.
+     */
+    private final Builder values;
+
+    private NodeBridgeOptions(Builder values) {
+        this.values = values;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding these options, to derive changed copies. */
-    public Builder toBuilder() {
-        return new Builder(this);
-    }
-
     /** Pool name: used in thread names, log lines, messages, breaker names and metric tags. */
-    public String name() {
-        return name;
-    }
+    public String name() { return values.name; }
 
-    /** The worker command and its arguments, or {@code null} when the bundled Node runtime runs {@link #module()}. */
-    public List<String> command() {
-        return command;
-    }
-
-    public String nodeExecutable() {
-        return nodeExecutable;
-    }
-
-    public List<String> nodeOptions() {
-        return nodeOptions;
-    }
+    /** The worker command and its arguments, or {@code null} when the bundled Node runtime serves {@link #module()}. */
+    public List<String> command() { return values.command; }
 
     /** The user's Node module served by the bundled runtime, or {@code null} when {@link #command()} is set. */
-    public Path module() {
-        return module;
-    }
+    public Path module() { return values.module; }
 
-    public Path workingDirectory() {
-        return workingDirectory;
-    }
+    /** The workers' working directory, or {@code null} for the JVM's. */
+    public Path workingDirectory() { return values.workingDirectory; }
 
-    public boolean inheritEnvironment() {
-        return inheritEnvironment;
-    }
+    public String nodeExecutable() { return values.nodeExecutable; }
+    public List<String> nodeOptions() { return values.nodeOptions; }
+    public boolean inheritEnvironment() { return values.inheritEnvironment; }
+    public Map<String, String> environment() { return values.environment; }
+    public Duration startupTimeout() { return values.startupTimeout; }
 
-    public Map<String, String> environment() {
-        return environment;
-    }
+    public int minWorkers() { return values.minWorkers; }
+    public int maxWorkers() { return values.maxWorkers; }
+    public int maxInFlightPerWorker() { return values.maxInFlightPerWorker; }
+    public int maxPending() { return values.maxPending; }
+    public Duration acquireTimeout() { return values.acquireTimeout; }
+    public Duration idleTimeout() { return values.idleTimeout; }
+    public Duration callTimeout() { return values.callTimeout; }
 
-    public Duration startupTimeout() {
-        return startupTimeout;
-    }
+    public int writeQueueFrames() { return values.writeQueueFrames; }
+    public long writeQueueBytes() { return values.writeQueueBytes; }
+    public Backpressure backpressure() { return values.backpressure; }
+    public Duration enqueueTimeout() { return values.enqueueTimeout; }
+    public Duration writeTimeout() { return values.writeTimeout; }
+    public int maxFrameSize() { return values.maxFrameSize; }
 
-    public int minWorkers() {
-        return minWorkers;
-    }
+    public Duration healthCheckInterval() { return values.healthCheckInterval; }
+    public Duration healthCheckTimeout() { return values.healthCheckTimeout; }
+    public long recycleMaxRequests() { return values.recycleMaxRequests; }
+    public long recycleMaxRequestsJitter() { return values.recycleMaxRequestsJitter; }
+    public Duration recycleMaxAge() { return values.recycleMaxAge; }
+    public long recycleMaxMemory() { return values.recycleMaxMemory; }
 
-    public int maxWorkers() {
-        return maxWorkers;
-    }
+    public float failureRateThreshold() { return values.failureRateThreshold; }
+    public int slidingWindowSize() { return values.slidingWindowSize; }
+    public int minimumNumberOfCalls() { return values.minimumNumberOfCalls; }
+    public int permittedCallsInHalfOpenState() { return values.permittedCallsInHalfOpenState; }
+    public Duration waitDuration() { return values.waitDuration; }
+    public Duration maxWaitDuration() { return values.maxWaitDuration; }
+    public double backoffMultiplier() { return values.backoffMultiplier; }
 
-    public int maxInFlightPerWorker() {
-        return maxInFlightPerWorker;
-    }
-
-    public int maxPending() {
-        return maxPending;
-    }
-
-    public Duration acquireTimeout() {
-        return acquireTimeout;
-    }
-
-    public Duration idleTimeout() {
-        return idleTimeout;
-    }
-
-    public Duration callTimeout() {
-        return callTimeout;
-    }
-
-    public int writeQueueFrames() {
-        return writeQueueFrames;
-    }
-
-    public long writeQueueBytes() {
-        return writeQueueBytes;
-    }
-
-    public Backpressure backpressure() {
-        return backpressure;
-    }
-
-    public Duration enqueueTimeout() {
-        return enqueueTimeout;
-    }
-
-    public Duration writeTimeout() {
-        return writeTimeout;
-    }
-
-    public int maxFrameSize() {
-        return maxFrameSize;
-    }
-
-    public Duration healthCheckInterval() {
-        return healthCheckInterval;
-    }
-
-    public Duration healthCheckTimeout() {
-        return healthCheckTimeout;
-    }
-
-    public long recycleMaxRequests() {
-        return recycleMaxRequests;
-    }
-
-    public long recycleMaxRequestsJitter() {
-        return recycleMaxRequestsJitter;
-    }
-
-    public Duration recycleMaxAge() {
-        return recycleMaxAge;
-    }
-
-    public long recycleMaxMemory() {
-        return recycleMaxMemory;
-    }
-
-    public float failureRateThreshold() {
-        return failureRateThreshold;
-    }
-
-    public int slidingWindowSize() {
-        return slidingWindowSize;
-    }
-
-    public int minimumNumberOfCalls() {
-        return minimumNumberOfCalls;
-    }
-
-    public int permittedCallsInHalfOpenState() {
-        return permittedCallsInHalfOpenState;
-    }
-
-    public Duration waitDuration() {
-        return waitDuration;
-    }
-
-    public Duration maxWaitDuration() {
-        return maxWaitDuration;
-    }
-
-    public double backoffMultiplier() {
-        return backoffMultiplier;
-    }
-
-    public Duration gracePeriod() {
-        return gracePeriod;
-    }
-
-    public Duration killTimeout() {
-        return killTimeout;
-    }
+    public Duration gracePeriod() { return values.gracePeriod; }
+    public Duration killTimeout() { return values.killTimeout; }
 
     /** The mapper for params and results, or {@code null} for a default {@code JsonMapper}. */
-    public ObjectMapper jsonMapper() {
-        return jsonMapper;
-    }
+    public ObjectMapper jsonMapper() { return values.jsonMapper; }
 
     /** Where slot breakers come from, or {@code null} for a registry of the pool's own. */
-    public CircuitBreakerRegistry circuitBreakerRegistry() {
-        return circuitBreakerRegistry;
-    }
+    public CircuitBreakerRegistry circuitBreakerRegistry() { return values.circuitBreakerRegistry; }
 
     /**
      * Name of a configuration in {@link #circuitBreakerRegistry()} to use for slot breakers, or
      * {@code null}. When that registry has no configuration of this name, the quarantine options apply.
      */
-    public String circuitBreakerConfigName() {
-        return circuitBreakerConfigName;
-    }
+    public String circuitBreakerConfigName() { return values.circuitBreakerConfigName; }
 
-    public MetricsTracker.Factory metricsTrackerFactory() {
-        return metricsTrackerFactory;
-    }
+    /** Creates the pool's metrics tracker, or {@code null} for none. */
+    public MetricsTracker.Factory metricsTrackerFactory() { return values.metricsTrackerFactory; }
 
     /** Whether a JVM shutdown hook closes the bridge if {@code close()} was not called before the JVM exits. */
-    public boolean shutdownHook() {
-        return shutdownHook;
+    public boolean shutdownHook() { return values.shutdownHook; }
+
+    @Override
+    public String toString() {
+        return "NodeBridgeOptions[" + name() + ", "
+                + (command() != null ? "command=" + command() : "module=" + module())
+                + ", workers=" + minWorkers() + ".." + maxWorkers() + "]";
     }
 
-    /** Builds {@link NodeBridgeOptions}. Not thread-safe. Every setter names its Spring property. */
-    public static final class Builder {
+    /**
+     * Builds {@link NodeBridgeOptions}; its fields hold the defaults. Not thread-safe. Every setter
+     * names its Spring property; {@link #build()} may be called again after more changes.
+     */
+    public static final class Builder implements Cloneable {
 
         private String name = "default";
         private List<String> command;
@@ -348,97 +181,35 @@ public final class NodeBridgeOptions {
         private Builder() {
         }
 
-        private Builder(NodeBridgeOptions o) {
-            name = o.name;
-            command = o.command == null ? null : new ArrayList<>(o.command);
-            nodeExecutable = o.nodeExecutable;
-            nodeOptions = o.nodeOptions;
-            module = o.module;
-            workingDirectory = o.workingDirectory;
-            inheritEnvironment = o.inheritEnvironment;
-            environment = new LinkedHashMap<>(o.environment);
-            startupTimeout = o.startupTimeout;
-            minWorkers = o.minWorkers;
-            maxWorkers = o.maxWorkers;
-            maxInFlightPerWorker = o.maxInFlightPerWorker;
-            maxPending = o.maxPending;
-            acquireTimeout = o.acquireTimeout;
-            idleTimeout = o.idleTimeout;
-            callTimeout = o.callTimeout;
-            writeQueueFrames = o.writeQueueFrames;
-            writeQueueBytes = o.writeQueueBytes;
-            backpressure = o.backpressure;
-            enqueueTimeout = o.enqueueTimeout;
-            writeTimeout = o.writeTimeout;
-            maxFrameSize = o.maxFrameSize;
-            healthCheckInterval = o.healthCheckInterval;
-            healthCheckTimeout = o.healthCheckTimeout;
-            recycleMaxRequests = o.recycleMaxRequests;
-            recycleMaxRequestsJitter = o.recycleMaxRequestsJitter;
-            recycleMaxAge = o.recycleMaxAge;
-            recycleMaxMemory = o.recycleMaxMemory;
-            failureRateThreshold = o.failureRateThreshold;
-            slidingWindowSize = o.slidingWindowSize;
-            minimumNumberOfCalls = o.minimumNumberOfCalls;
-            permittedCallsInHalfOpenState = o.permittedCallsInHalfOpenState;
-            waitDuration = o.waitDuration;
-            maxWaitDuration = o.maxWaitDuration;
-            backoffMultiplier = o.backoffMultiplier;
-            gracePeriod = o.gracePeriod;
-            killTimeout = o.killTimeout;
-            jsonMapper = o.jsonMapper;
-            circuitBreakerRegistry = o.circuitBreakerRegistry;
-            circuitBreakerConfigName = o.circuitBreakerConfigName;
-            metricsTrackerFactory = o.metricsTrackerFactory;
-            shutdownHook = o.shutdownHook;
-        }
+        /** Pool name: letters, digits, {@code _ . -}. */
+        public Builder name(String name) { this.name = name; return this; }
 
-        /** Pool name (default {@code default}): letters, digits, {@code _ . -}. */
-        public Builder name(String name) {
-            this.name = name;
-            return this;
-        }
-
-        /** {@code processio.worker.command}: a program and its arguments, run without a shell. Replaces the Node runtime. */
+        /** {@code processio.worker.command}: a program and its arguments, run without a shell; replaces Node. */
         public Builder command(List<String> command) {
             this.command = command == null ? null : new ArrayList<>(command);
             return this;
         }
 
         /** {@code processio.worker.command}. */
-        public Builder command(String... command) {
-            return command(List.of(command));
-        }
+        public Builder command(String... command) { return command(List.of(command)); }
 
-        /** {@code processio.node.executable} (default {@code node}, looked up on the PATH). */
-        public Builder nodeExecutable(String nodeExecutable) {
-            this.nodeExecutable = nodeExecutable;
-            return this;
-        }
+        /** {@code processio.node.executable}: a name looked up on the PATH, or a path. */
+        public Builder nodeExecutable(String nodeExecutable) { this.nodeExecutable = nodeExecutable; return this; }
 
-        /** {@code processio.node.options}: options for {@code node} itself, such as {@code --max-old-space-size=512}. */
+        /** {@code processio.node.options}: options of {@code node} itself, such as {@code --max-old-space-size=512}. */
         public Builder nodeOptions(List<String> nodeOptions) {
             this.nodeOptions = nodeOptions == null ? List.of() : List.copyOf(nodeOptions);
             return this;
         }
 
         /** {@code processio.node.module}: the module whose exported functions the workers serve. */
-        public Builder module(Path module) {
-            this.module = module;
-            return this;
-        }
+        public Builder module(Path module) { this.module = module; return this; }
 
-        /** {@code processio.worker.working-directory} (default: the JVM's). */
-        public Builder workingDirectory(Path workingDirectory) {
-            this.workingDirectory = workingDirectory;
-            return this;
-        }
+        /** {@code processio.worker.working-directory} ({@code null}: the JVM's). */
+        public Builder workingDirectory(Path directory) { this.workingDirectory = directory; return this; }
 
-        /** {@code processio.worker.inherit-environment} (default true). */
-        public Builder inheritEnvironment(boolean inheritEnvironment) {
-            this.inheritEnvironment = inheritEnvironment;
-            return this;
-        }
+        /** {@code processio.worker.inherit-environment}. */
+        public Builder inheritEnvironment(boolean inherit) { this.inheritEnvironment = inherit; return this; }
 
         /** {@code processio.worker.environment}: extra variables, on top of the inherited ones. */
         public Builder environment(Map<String, String> environment) {
@@ -447,221 +218,150 @@ public final class NodeBridgeOptions {
         }
 
         /** One extra environment variable. */
-        public Builder environment(String name, String value) {
-            this.environment.put(name, value);
-            return this;
-        }
+        public Builder environment(String name, String value) { this.environment.put(name, value); return this; }
 
-        /** {@code processio.worker.startup-timeout} (default 30 s): how long a worker may take to become ready. */
-        public Builder startupTimeout(Duration startupTimeout) {
-            this.startupTimeout = startupTimeout;
-            return this;
-        }
+        /** {@code processio.worker.startup-timeout}: how long a worker may take to become ready. */
+        public Builder startupTimeout(Duration timeout) { this.startupTimeout = timeout; return this; }
 
-        /** {@code processio.pool.min-workers} (default 1): started with the bridge and kept alive. */
-        public Builder minWorkers(int minWorkers) {
-            this.minWorkers = minWorkers;
-            return this;
-        }
+        /** {@code processio.pool.min-workers}: started with the bridge and kept alive. */
+        public Builder minWorkers(int minWorkers) { this.minWorkers = minWorkers; return this; }
 
-        /** {@code processio.pool.max-workers} (default 4). */
-        public Builder maxWorkers(int maxWorkers) {
-            this.maxWorkers = maxWorkers;
-            return this;
-        }
+        /** {@code processio.pool.max-workers}. */
+        public Builder maxWorkers(int maxWorkers) { this.maxWorkers = maxWorkers; return this; }
 
-        /** {@code processio.pool.max-in-flight-per-worker} (default 16): calls one worker holds at once. */
-        public Builder maxInFlightPerWorker(int maxInFlightPerWorker) {
-            this.maxInFlightPerWorker = maxInFlightPerWorker;
-            return this;
-        }
+        /** {@code processio.pool.max-in-flight-per-worker}: calls one worker holds at once. */
+        public Builder maxInFlightPerWorker(int max) { this.maxInFlightPerWorker = max; return this; }
 
-        /** {@code processio.pool.max-pending} (default 1000): calls waiting for a worker, at most. */
-        public Builder maxPending(int maxPending) {
-            this.maxPending = maxPending;
-            return this;
-        }
+        /** {@code processio.pool.max-pending}: calls waiting for a worker, at most. */
+        public Builder maxPending(int maxPending) { this.maxPending = maxPending; return this; }
 
-        /** {@code processio.pool.acquire-timeout} (default 10 s): how long a call waits for a worker. */
-        public Builder acquireTimeout(Duration acquireTimeout) {
-            this.acquireTimeout = acquireTimeout;
-            return this;
-        }
+        /** {@code processio.pool.acquire-timeout}: how long a call waits for a worker. */
+        public Builder acquireTimeout(Duration timeout) { this.acquireTimeout = timeout; return this; }
 
-        /** {@code processio.pool.idle-timeout} (default 10 min): idle workers above the minimum stop after it. */
-        public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = idleTimeout;
-            return this;
-        }
+        /** {@code processio.pool.idle-timeout}: idle workers above the minimum stop after it. */
+        public Builder idleTimeout(Duration timeout) { this.idleTimeout = timeout; return this; }
 
-        /** {@code processio.call.timeout} (default 30 s): a call's time limit unless the call sets its own. */
-        public Builder callTimeout(Duration callTimeout) {
-            this.callTimeout = callTimeout;
-            return this;
-        }
+        /** {@code processio.call.timeout}: a call's time limit unless the call sets its own. */
+        public Builder callTimeout(Duration timeout) { this.callTimeout = timeout; return this; }
 
-        /** {@code processio.io.write-queue-frames} (default 1024). */
-        public Builder writeQueueFrames(int writeQueueFrames) {
-            this.writeQueueFrames = writeQueueFrames;
-            return this;
-        }
+        /** {@code processio.io.write-queue-frames}. */
+        public Builder writeQueueFrames(int frames) { this.writeQueueFrames = frames; return this; }
 
-        /** {@code processio.io.write-queue-bytes} (default 64 MiB). */
-        public Builder writeQueueBytes(long writeQueueBytes) {
-            this.writeQueueBytes = writeQueueBytes;
-            return this;
-        }
+        /** {@code processio.io.write-queue-bytes}. */
+        public Builder writeQueueBytes(long bytes) { this.writeQueueBytes = bytes; return this; }
 
-        /** {@code processio.io.backpressure} (default {@code block}). */
-        public Builder backpressure(Backpressure backpressure) {
-            this.backpressure = backpressure;
-            return this;
-        }
+        /** {@code processio.io.backpressure}. */
+        public Builder backpressure(Backpressure backpressure) { this.backpressure = backpressure; return this; }
 
-        /** {@code processio.io.enqueue-timeout} (default 5 s). */
-        public Builder enqueueTimeout(Duration enqueueTimeout) {
-            this.enqueueTimeout = enqueueTimeout;
-            return this;
-        }
+        /** {@code processio.io.enqueue-timeout}. */
+        public Builder enqueueTimeout(Duration timeout) { this.enqueueTimeout = timeout; return this; }
 
-        /** {@code processio.io.write-timeout} (default 10 s). */
-        public Builder writeTimeout(Duration writeTimeout) {
-            this.writeTimeout = writeTimeout;
-            return this;
-        }
+        /**
+         * {@code processio.io.write-timeout}: a write blocked longer means the worker stopped reading.
+         * Values below 100 ms are raised to 100 ms, with a warning: shorter ones would take a worker
+         * that is busy for a moment, with its pipe full, for a stalled one and kill it.
+         */
+        public Builder writeTimeout(Duration timeout) { this.writeTimeout = timeout; return this; }
 
-        /** {@code processio.io.max-frame-size} in bytes (default 16 MiB). */
-        public Builder maxFrameSize(int maxFrameSize) {
-            this.maxFrameSize = maxFrameSize;
-            return this;
-        }
+        /**
+         * {@code processio.io.max-frame-size} in bytes. Values above {@code Integer.MAX_VALUE - 8},
+         * the largest array a JVM allocates, are lowered to it, with a warning.
+         */
+        public Builder maxFrameSize(int bytes) { this.maxFrameSize = bytes; return this; }
 
-        /** {@code processio.health-check.interval} (default 10 s; zero turns heartbeats off). */
-        public Builder healthCheckInterval(Duration healthCheckInterval) {
-            this.healthCheckInterval = healthCheckInterval;
-            return this;
-        }
+        /** {@code processio.health-check.interval} (zero turns heartbeats off). */
+        public Builder healthCheckInterval(Duration interval) { healthCheckInterval = interval; return this; }
 
-        /** {@code processio.health-check.timeout} (default 5 s). */
-        public Builder healthCheckTimeout(Duration healthCheckTimeout) {
-            this.healthCheckTimeout = healthCheckTimeout;
-            return this;
-        }
+        /**
+         * {@code processio.health-check.timeout}. A timeout longer than a non-zero interval is
+         * lowered to the interval, with a warning, so that a worker has answered one heartbeat, or
+         * failed it, before the next one is due.
+         */
+        public Builder healthCheckTimeout(Duration timeout) { healthCheckTimeout = timeout; return this; }
 
-        /** {@code processio.recycle.max-requests} (default 0: never). */
-        public Builder recycleMaxRequests(long recycleMaxRequests) {
-            this.recycleMaxRequests = recycleMaxRequests;
-            return this;
-        }
+        /** {@code processio.recycle.max-requests} (0: never). */
+        public Builder recycleMaxRequests(long max) { this.recycleMaxRequests = max; return this; }
 
-        /** {@code processio.recycle.max-requests-jitter} (default 0). */
-        public Builder recycleMaxRequestsJitter(long recycleMaxRequestsJitter) {
-            this.recycleMaxRequestsJitter = recycleMaxRequestsJitter;
-            return this;
-        }
+        /** {@code processio.recycle.max-requests-jitter}. */
+        public Builder recycleMaxRequestsJitter(long jitter) { recycleMaxRequestsJitter = jitter; return this; }
 
-        /** {@code processio.recycle.max-age} (default 0: never). */
-        public Builder recycleMaxAge(Duration recycleMaxAge) {
-            this.recycleMaxAge = recycleMaxAge;
-            return this;
-        }
+        /** {@code processio.recycle.max-age} (0: never). */
+        public Builder recycleMaxAge(Duration maxAge) { this.recycleMaxAge = maxAge; return this; }
 
-        /** {@code processio.recycle.max-memory} in bytes of resident memory (default 0: never). */
-        public Builder recycleMaxMemory(long recycleMaxMemory) {
-            this.recycleMaxMemory = recycleMaxMemory;
-            return this;
-        }
+        /** {@code processio.recycle.max-memory} in bytes of resident memory (0: never). */
+        public Builder recycleMaxMemory(long bytes) { this.recycleMaxMemory = bytes; return this; }
 
-        /** {@code processio.quarantine.failure-rate-threshold} in percent (default 50). */
-        public Builder failureRateThreshold(float failureRateThreshold) {
-            this.failureRateThreshold = failureRateThreshold;
-            return this;
-        }
+        /** {@code processio.quarantine.failure-rate-threshold} in percent. */
+        public Builder failureRateThreshold(float percent) { this.failureRateThreshold = percent; return this; }
 
-        /** {@code processio.quarantine.sliding-window-size} in calls (default 10). */
-        public Builder slidingWindowSize(int slidingWindowSize) {
-            this.slidingWindowSize = slidingWindowSize;
-            return this;
-        }
+        /** {@code processio.quarantine.sliding-window-size} in calls. */
+        public Builder slidingWindowSize(int calls) { this.slidingWindowSize = calls; return this; }
 
-        /** {@code processio.quarantine.minimum-number-of-calls} (default 5). */
-        public Builder minimumNumberOfCalls(int minimumNumberOfCalls) {
-            this.minimumNumberOfCalls = minimumNumberOfCalls;
-            return this;
-        }
+        /** {@code processio.quarantine.minimum-number-of-calls}. */
+        public Builder minimumNumberOfCalls(int calls) { this.minimumNumberOfCalls = calls; return this; }
 
-        /** {@code processio.quarantine.permitted-calls-in-half-open-state} (default 2): probe calls of a new worker. */
-        public Builder permittedCallsInHalfOpenState(int permittedCallsInHalfOpenState) {
-            this.permittedCallsInHalfOpenState = permittedCallsInHalfOpenState;
-            return this;
-        }
+        /** {@code processio.quarantine.permitted-calls-in-half-open-state}: probe calls of a new worker. */
+        public Builder permittedCallsInHalfOpenState(int calls) { permittedCallsInHalfOpenState = calls; return this; }
 
-        /** {@code processio.quarantine.wait-duration} (default 1 s): first wait before a replacement. */
-        public Builder waitDuration(Duration waitDuration) {
-            this.waitDuration = waitDuration;
-            return this;
-        }
+        /** {@code processio.quarantine.wait-duration}: first wait before a replacement. */
+        public Builder waitDuration(Duration wait) { this.waitDuration = wait; return this; }
 
-        /** {@code processio.quarantine.max-wait-duration} (default 60 s): the cap of the doubling wait. */
-        public Builder maxWaitDuration(Duration maxWaitDuration) {
-            this.maxWaitDuration = maxWaitDuration;
-            return this;
-        }
+        /** {@code processio.quarantine.max-wait-duration}: the cap of the growing wait. */
+        public Builder maxWaitDuration(Duration maxWait) { this.maxWaitDuration = maxWait; return this; }
 
-        /** {@code processio.quarantine.backoff-multiplier} (default 2). */
-        public Builder backoffMultiplier(double backoffMultiplier) {
-            this.backoffMultiplier = backoffMultiplier;
-            return this;
-        }
+        /** {@code processio.quarantine.backoff-multiplier}. */
+        public Builder backoffMultiplier(double multiplier) { this.backoffMultiplier = multiplier; return this; }
 
-        /** {@code processio.shutdown.grace-period} (default 30 s): time in-flight calls get at close. */
-        public Builder gracePeriod(Duration gracePeriod) {
-            this.gracePeriod = gracePeriod;
-            return this;
-        }
+        /** {@code processio.shutdown.grace-period}: time in-flight calls get at close. */
+        public Builder gracePeriod(Duration gracePeriod) { this.gracePeriod = gracePeriod; return this; }
 
-        /** {@code processio.shutdown.kill-timeout} (default 5 s): wait after end of input, and after SIGTERM. */
-        public Builder killTimeout(Duration killTimeout) {
-            this.killTimeout = killTimeout;
-            return this;
-        }
+        /** {@code processio.shutdown.kill-timeout}: wait after end of input, and after SIGTERM. */
+        public Builder killTimeout(Duration timeout) { this.killTimeout = timeout; return this; }
 
-        /** The mapper for params and results (default: a plain {@code JsonMapper}). */
-        public Builder jsonMapper(ObjectMapper jsonMapper) {
-            this.jsonMapper = jsonMapper;
-            return this;
-        }
+        /** The mapper for params and results ({@code null}: a plain {@code JsonMapper}). */
+        public Builder jsonMapper(ObjectMapper jsonMapper) { this.jsonMapper = jsonMapper; return this; }
 
-        /** Where slot breakers come from (default: a registry of the pool's own). */
-        public Builder circuitBreakerRegistry(CircuitBreakerRegistry circuitBreakerRegistry) {
-            this.circuitBreakerRegistry = circuitBreakerRegistry;
+        /** Where slot breakers come from ({@code null}: a registry of the pool's own). */
+        public Builder circuitBreakerRegistry(CircuitBreakerRegistry registry) {
+            this.circuitBreakerRegistry = registry;
             return this;
         }
 
         /** A configuration of the registry to use for slot breakers, when it has one of that name. */
-        public Builder circuitBreakerConfigName(String circuitBreakerConfigName) {
-            this.circuitBreakerConfigName = circuitBreakerConfigName;
+        public Builder circuitBreakerConfigName(String configName) {
+            this.circuitBreakerConfigName = configName;
             return this;
         }
 
-        /** Creates the pool's metrics tracker (default: none). */
-        public Builder metricsTrackerFactory(MetricsTracker.Factory metricsTrackerFactory) {
-            this.metricsTrackerFactory = metricsTrackerFactory;
+        /** Creates the pool's metrics tracker ({@code null}: none). */
+        public Builder metricsTrackerFactory(MetricsTracker.Factory factory) {
+            this.metricsTrackerFactory = factory;
             return this;
         }
 
         /**
          * Whether a JVM shutdown hook closes the bridge, as {@code close()} does, when the JVM exits
-         * without it having been closed (default true). Containers that close the bridge themselves,
-         * such as the Spring Boot starter, turn it off so that the close happens in their order.
+         * without it having been closed. Containers that close the bridge themselves, such as the
+         * Spring Boot starter, turn it off so that the close happens in their order.
          */
-        public Builder shutdownHook(boolean shutdownHook) {
-            this.shutdownHook = shutdownHook;
-            return this;
+        public Builder shutdownHook(boolean shutdownHook) { this.shutdownHook = shutdownHook; return this; }
+
+        /**
+         * Checks the values: contradictions and impossible values throw {@link IllegalArgumentException};
+         * questionable ones are clamped in the options, not in this builder, each with one warning.
+         */
+        public NodeBridgeOptions build() {
+            List<String> problems = problems();
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("invalid processio options for pool '" + name + "': "
+                        + String.join("; ", problems));
+            }
+            Builder values = copy();
+            values.clamp();
+            return new NodeBridgeOptions(values);
         }
 
-        /** Checks the values; contradictions and impossible values throw {@link IllegalArgumentException}. */
-        public NodeBridgeOptions build() {
+        private List<String> problems() {
             List<String> problems = new ArrayList<>();
             if (name == null || !POOL_NAME.matcher(name).matches()) {
                 problems.add("pool name '" + name + "' must be 1-63 letters, digits, '_', '.' or '-'");
@@ -727,11 +427,38 @@ public final class NodeBridgeOptions {
             }
             notNegative(problems, "processio.shutdown.grace-period", gracePeriod);
             positive(problems, "processio.shutdown.kill-timeout", killTimeout);
-            if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("invalid processio options for pool '" + name + "': "
-                        + String.join("; ", problems));
+            return problems;
+        }
+
+        /** Lowers or raises the questionable values of a checked copy, one warning each. */
+        private void clamp() {
+            if (writeTimeout.compareTo(MIN_WRITE_TIMEOUT) < 0) {
+                LOG.warn("[{}] processio.io.write-timeout of {} ms is too short to tell a stalled worker from a busy"
+                        + " one; using {} ms", name, writeTimeout.toMillis(), MIN_WRITE_TIMEOUT.toMillis());
+                writeTimeout = MIN_WRITE_TIMEOUT;
             }
-            return new NodeBridgeOptions(this);
+            if (maxFrameSize > MAX_FRAME_SIZE) {
+                LOG.warn("[{}] processio.io.max-frame-size of {} bytes is more than a Java array holds;"
+                        + " using {} bytes", name, maxFrameSize, MAX_FRAME_SIZE);
+                maxFrameSize = MAX_FRAME_SIZE;
+            }
+            if (!healthCheckInterval.isZero() && healthCheckTimeout.compareTo(healthCheckInterval) > 0) {
+                LOG.warn("[{}] processio.health-check.timeout of {} ms is longer than processio.health-check.interval;"
+                        + " using {} ms", name, healthCheckTimeout.toMillis(), healthCheckInterval.toMillis());
+                healthCheckTimeout = healthCheckInterval;
+            }
+        }
+
+        /** A copy with unmodifiable collections, for the options to keep. */
+        private Builder copy() {
+            try {
+                Builder copy = (Builder) super.clone();
+                copy.command = command == null ? null : List.copyOf(command);
+                copy.environment = Map.copyOf(environment);
+                return copy;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         private static void positive(List<String> problems, String key, Duration value) {
@@ -751,11 +478,5 @@ public final class NodeBridgeOptions {
                 problems.add(key + " must be at least " + min + ", was " + value);
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "NodeBridgeOptions[" + name + ", " + (command != null ? "command=" + command : "module=" + module)
-                + ", workers=" + minWorkers + ".." + maxWorkers + "]";
     }
 }

@@ -431,19 +431,6 @@ class NodeBridgeTests {
     }
 
     @Test
-    void invalidOptionsNameTheSettingToChange() {
-        assertThatThrownBy(() -> NodeBridgeOptions.builder().module(Path.of("x.mjs")).minWorkers(3).maxWorkers(2)
-                .build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("processio.pool.min-workers (3) must not be greater than"
-                        + " processio.pool.max-workers (2)");
-        assertThatThrownBy(() -> NodeBridgeOptions.builder().build())
-                .hasMessageContaining("set processio.node.module");
-        assertThatThrownBy(() -> NodeBridgeOptions.builder().module(Path.of("x.mjs")).writeQueueBytes(-1).build())
-                .hasMessageContaining("processio.io.write-queue-bytes");
-    }
-
-    @Test
     void closeFailsNewCallsAndLetsCallsInFlightFinish() throws Exception {
         NodeBridge bridge = bridge("pool.mjs", b -> b.gracePeriod(Duration.ofSeconds(5)));
         CompletableFuture<String> inFlight = bridge.callAsync("sleep", Map.of("ms", 500), String.class);

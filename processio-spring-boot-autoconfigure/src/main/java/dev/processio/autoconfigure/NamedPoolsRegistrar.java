@@ -17,6 +17,8 @@ import org.springframework.core.type.AnnotationMetadata;
 /**
  * Registers a {@link NodeBridge} bean named {@code <name>NodeBridge}, qualified {@code <name>},
  * for each {@code processio.pools.<name>}, unless the application defines a bean of that name.
+ * Only the names are read here, before any bean exists; {@link ProcessioBridgeFactory} binds a
+ * pool's keys when it builds that pool.
  */
 class NamedPoolsRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
 

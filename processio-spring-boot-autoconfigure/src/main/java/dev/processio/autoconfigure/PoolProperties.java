@@ -1,17 +1,23 @@
 package dev.processio.autoconfigure;
 
 import dev.processio.Backpressure;
+import dev.processio.NodeBridgeOptions;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.util.unit.DataSize;
 
 /**
  * The settings of one pool of workers: the keys under {@code processio.*} for the default pool,
  * and under {@code processio.pools.<name>.*} for a named pool, where every key left unset is
  * taken from {@code processio.*}.
+ *
+ * <p>A value is {@code null} until a property sets it; {@code null} stands for the default of
+ * {@link NodeBridgeOptions.Builder}, the one place the defaults are written. The IDE metadata
+ * shows them from {@code META-INF/additional-spring-configuration-metadata.json}, which a test
+ * compares with the builder.
  */
 public class PoolProperties {
 
@@ -71,13 +77,72 @@ public class PoolProperties {
 
     /** Whether a module or a command is set, so that this pool can run. */
     boolean isRunnable() {
-        return (node.module != null && !node.module.isBlank()) || !worker.command.isEmpty();
+        return (node.module != null && !node.module.isBlank())
+                || (worker.command != null && !worker.command.isEmpty());
+    }
+
+    /**
+     * Sets on {@code options} every value set here, and nothing else, so that the values set
+     * before (the builder's defaults, or those of {@code processio.*}) stay. Environment
+     * variables are added to those already set. The module is left to the caller, which
+     * resolves {@code classpath:} locations.
+     */
+    void applyTo(NodeBridgeOptions.Builder options) {
+        PropertyMapper map = PropertyMapper.get();
+        map.from(node.executable).to(options::nodeExecutable);
+        map.from(node.options).to(options::nodeOptions);
+
+        map.from(worker.command).whenNot(List::isEmpty).to(options::command);
+        map.from(worker.workingDirectory).whenHasText().as(Path::of).to(options::workingDirectory);
+        map.from(worker.inheritEnvironment).to(options::inheritEnvironment);
+        map.from(worker.environment).to(variables -> variables.forEach(options::environment));
+        map.from(worker.startupTimeout).to(options::startupTimeout);
+
+        map.from(pool.minWorkers).to(options::minWorkers);
+        map.from(pool.maxWorkers).to(options::maxWorkers);
+        map.from(pool.maxInFlightPerWorker).to(options::maxInFlightPerWorker);
+        map.from(pool.maxPending).to(options::maxPending);
+        map.from(pool.acquireTimeout).to(options::acquireTimeout);
+        map.from(pool.idleTimeout).to(options::idleTimeout);
+
+        map.from(call.timeout).to(options::callTimeout);
+
+        map.from(io.writeQueueFrames).to(options::writeQueueFrames);
+        map.from(io.writeQueueBytes).as(DataSize::toBytes).to(options::writeQueueBytes);
+        map.from(io.backpressure).to(options::backpressure);
+        map.from(io.enqueueTimeout).to(options::enqueueTimeout);
+        map.from(io.writeTimeout).to(options::writeTimeout);
+        // Saturated, not wrapped, so that the builder's own check or clamp sees how large it was.
+        map.from(io.maxFrameSize).as(DataSize::toBytes).as(PoolProperties::saturatedInt).to(options::maxFrameSize);
+
+        map.from(healthCheck.interval).to(options::healthCheckInterval);
+        map.from(healthCheck.timeout).to(options::healthCheckTimeout);
+
+        map.from(recycle.maxRequests).to(options::recycleMaxRequests);
+        map.from(recycle.maxRequestsJitter).to(options::recycleMaxRequestsJitter);
+        map.from(recycle.maxAge).to(options::recycleMaxAge);
+        map.from(recycle.maxMemory).as(DataSize::toBytes).to(options::recycleMaxMemory);
+
+        map.from(quarantine.failureRateThreshold).to(options::failureRateThreshold);
+        map.from(quarantine.slidingWindowSize).to(options::slidingWindowSize);
+        map.from(quarantine.minimumNumberOfCalls).to(options::minimumNumberOfCalls);
+        map.from(quarantine.permittedCallsInHalfOpenState).to(options::permittedCallsInHalfOpenState);
+        map.from(quarantine.waitDuration).to(options::waitDuration);
+        map.from(quarantine.maxWaitDuration).to(options::maxWaitDuration);
+        map.from(quarantine.backoffMultiplier).to(options::backoffMultiplier);
+
+        map.from(shutdown.gracePeriod).to(options::gracePeriod);
+        map.from(shutdown.killTimeout).to(options::killTimeout);
+    }
+
+    private static int saturatedInt(long value) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
     }
 
     public static class Node {
 
         /** Node.js executable: a name looked up on the PATH, or a full path. */
-        private String executable = "node";
+        private String executable;
 
         /**
          * Node module whose exported functions the workers serve: a file path, or a
@@ -86,7 +151,7 @@ public class PoolProperties {
         private String module;
 
         /** Options for the node executable itself, such as --max-old-space-size=512. */
-        private List<String> options = new ArrayList<>();
+        private List<String> options;
 
         public String getExecutable() {
             return executable;
@@ -119,19 +184,19 @@ public class PoolProperties {
          * Program and arguments of a worker that speaks the processio protocol; when set, it
          * replaces the Node runtime. Never run through a shell.
          */
-        private List<String> command = new ArrayList<>();
+        private List<String> command;
 
         /** Working directory of the workers. Defaults to the application's. */
         private String workingDirectory;
 
         /** Whether workers inherit the application's environment variables. */
-        private boolean inheritEnvironment = true;
+        private Boolean inheritEnvironment;
 
         /** Extra environment variables for the workers. */
-        private Map<String, String> environment = new LinkedHashMap<>();
+        private Map<String, String> environment;
 
         /** How long a worker may take to announce that it is ready. */
-        private Duration startupTimeout = Duration.ofSeconds(30);
+        private Duration startupTimeout;
 
         public List<String> getCommand() {
             return command;
@@ -149,11 +214,11 @@ public class PoolProperties {
             this.workingDirectory = workingDirectory;
         }
 
-        public boolean isInheritEnvironment() {
+        public Boolean getInheritEnvironment() {
             return inheritEnvironment;
         }
 
-        public void setInheritEnvironment(boolean inheritEnvironment) {
+        public void setInheritEnvironment(Boolean inheritEnvironment) {
             this.inheritEnvironment = inheritEnvironment;
         }
 
@@ -177,52 +242,52 @@ public class PoolProperties {
     public static class Pool {
 
         /** Workers started with the application and always kept. */
-        private int minWorkers = 1;
+        private Integer minWorkers;
 
         /** Most workers the pool runs at once. */
-        private int maxWorkers = 4;
+        private Integer maxWorkers;
 
         /** Most calls one worker holds at once. */
-        private int maxInFlightPerWorker = 16;
+        private Integer maxInFlightPerWorker;
 
         /** Most calls waiting for a worker; more are rejected. */
-        private int maxPending = 1000;
+        private Integer maxPending;
 
         /** Longest time a call waits for a worker. */
-        private Duration acquireTimeout = Duration.ofSeconds(10);
+        private Duration acquireTimeout;
 
         /** Idle time after which a worker above the minimum stops. */
-        private Duration idleTimeout = Duration.ofMinutes(10);
+        private Duration idleTimeout;
 
-        public int getMinWorkers() {
+        public Integer getMinWorkers() {
             return minWorkers;
         }
 
-        public void setMinWorkers(int minWorkers) {
+        public void setMinWorkers(Integer minWorkers) {
             this.minWorkers = minWorkers;
         }
 
-        public int getMaxWorkers() {
+        public Integer getMaxWorkers() {
             return maxWorkers;
         }
 
-        public void setMaxWorkers(int maxWorkers) {
+        public void setMaxWorkers(Integer maxWorkers) {
             this.maxWorkers = maxWorkers;
         }
 
-        public int getMaxInFlightPerWorker() {
+        public Integer getMaxInFlightPerWorker() {
             return maxInFlightPerWorker;
         }
 
-        public void setMaxInFlightPerWorker(int maxInFlightPerWorker) {
+        public void setMaxInFlightPerWorker(Integer maxInFlightPerWorker) {
             this.maxInFlightPerWorker = maxInFlightPerWorker;
         }
 
-        public int getMaxPending() {
+        public Integer getMaxPending() {
             return maxPending;
         }
 
-        public void setMaxPending(int maxPending) {
+        public void setMaxPending(Integer maxPending) {
             this.maxPending = maxPending;
         }
 
@@ -246,7 +311,7 @@ public class PoolProperties {
     public static class Call {
 
         /** Time limit of a call that does not set its own. */
-        private Duration timeout = Duration.ofSeconds(30);
+        private Duration timeout;
 
         public Duration getTimeout() {
             return timeout;
@@ -260,28 +325,28 @@ public class PoolProperties {
     public static class Io {
 
         /** Most frames waiting to be written to one worker's stdin. */
-        private int writeQueueFrames = 1024;
+        private Integer writeQueueFrames;
 
         /** Most bytes waiting to be written to one worker's stdin. */
-        private DataSize writeQueueBytes = DataSize.ofMegabytes(64);
+        private DataSize writeQueueBytes;
 
         /** What a call does when a worker's stdin queue is full: block (wait up to the enqueue timeout) or fail. */
-        private Backpressure backpressure = Backpressure.BLOCK;
+        private Backpressure backpressure;
 
         /** Longest wait for room in a full stdin queue, under backpressure block. */
-        private Duration enqueueTimeout = Duration.ofSeconds(5);
+        private Duration enqueueTimeout;
 
         /** A write to a worker's stdin blocked longer than this means the worker stopped reading. */
-        private Duration writeTimeout = Duration.ofSeconds(10);
+        private Duration writeTimeout;
 
         /** Largest message in either direction. */
-        private DataSize maxFrameSize = DataSize.ofMegabytes(16);
+        private DataSize maxFrameSize;
 
-        public int getWriteQueueFrames() {
+        public Integer getWriteQueueFrames() {
             return writeQueueFrames;
         }
 
-        public void setWriteQueueFrames(int writeQueueFrames) {
+        public void setWriteQueueFrames(Integer writeQueueFrames) {
             this.writeQueueFrames = writeQueueFrames;
         }
 
@@ -329,10 +394,10 @@ public class PoolProperties {
     public static class HealthCheck {
 
         /** How often idle workers get a heartbeat; 0 turns heartbeats off. */
-        private Duration interval = Duration.ofSeconds(10);
+        private Duration interval;
 
         /** How long a worker has to answer a heartbeat. */
-        private Duration timeout = Duration.ofSeconds(5);
+        private Duration timeout;
 
         public Duration getInterval() {
             return interval;
@@ -354,30 +419,30 @@ public class PoolProperties {
     public static class Recycle {
 
         /** Calls after which a worker is replaced; 0 for never. */
-        private long maxRequests = 0;
+        private Long maxRequests;
 
         /** Random extra calls added to max-requests per worker, so workers do not recycle together. */
-        private long maxRequestsJitter = 0;
+        private Long maxRequestsJitter;
 
         /** Uptime after which a worker is replaced; 0 for never. */
-        private Duration maxAge = Duration.ZERO;
+        private Duration maxAge;
 
         /** Resident memory above which a worker is replaced (Linux); 0 for never. */
-        private DataSize maxMemory = DataSize.ofBytes(0);
+        private DataSize maxMemory;
 
-        public long getMaxRequests() {
+        public Long getMaxRequests() {
             return maxRequests;
         }
 
-        public void setMaxRequests(long maxRequests) {
+        public void setMaxRequests(Long maxRequests) {
             this.maxRequests = maxRequests;
         }
 
-        public long getMaxRequestsJitter() {
+        public Long getMaxRequestsJitter() {
             return maxRequestsJitter;
         }
 
-        public void setMaxRequestsJitter(long maxRequestsJitter) {
+        public void setMaxRequestsJitter(Long maxRequestsJitter) {
             this.maxRequestsJitter = maxRequestsJitter;
         }
 
@@ -401,55 +466,55 @@ public class PoolProperties {
     public static class Quarantine {
 
         /** Percentage of failed calls in the sliding window that quarantines a worker. */
-        private float failureRateThreshold = 50;
+        private Float failureRateThreshold;
 
         /** Calls the failure rate is computed over. */
-        private int slidingWindowSize = 10;
+        private Integer slidingWindowSize;
 
         /** Calls needed before the failure rate counts. */
-        private int minimumNumberOfCalls = 5;
+        private Integer minimumNumberOfCalls;
 
         /** Probe calls a replacement takes before its slot counts as healthy again. */
-        private int permittedCallsInHalfOpenState = 2;
+        private Integer permittedCallsInHalfOpenState;
 
         /** Wait before the first replacement of a quarantined worker. */
-        private Duration waitDuration = Duration.ofSeconds(1);
+        private Duration waitDuration;
 
         /** Longest wait before a replacement, however often replacements failed. */
-        private Duration maxWaitDuration = Duration.ofSeconds(60);
+        private Duration maxWaitDuration;
 
         /** Factor by which the wait grows while replacements keep failing. */
-        private double backoffMultiplier = 2.0;
+        private Double backoffMultiplier;
 
-        public float getFailureRateThreshold() {
+        public Float getFailureRateThreshold() {
             return failureRateThreshold;
         }
 
-        public void setFailureRateThreshold(float failureRateThreshold) {
+        public void setFailureRateThreshold(Float failureRateThreshold) {
             this.failureRateThreshold = failureRateThreshold;
         }
 
-        public int getSlidingWindowSize() {
+        public Integer getSlidingWindowSize() {
             return slidingWindowSize;
         }
 
-        public void setSlidingWindowSize(int slidingWindowSize) {
+        public void setSlidingWindowSize(Integer slidingWindowSize) {
             this.slidingWindowSize = slidingWindowSize;
         }
 
-        public int getMinimumNumberOfCalls() {
+        public Integer getMinimumNumberOfCalls() {
             return minimumNumberOfCalls;
         }
 
-        public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
+        public void setMinimumNumberOfCalls(Integer minimumNumberOfCalls) {
             this.minimumNumberOfCalls = minimumNumberOfCalls;
         }
 
-        public int getPermittedCallsInHalfOpenState() {
+        public Integer getPermittedCallsInHalfOpenState() {
             return permittedCallsInHalfOpenState;
         }
 
-        public void setPermittedCallsInHalfOpenState(int permittedCallsInHalfOpenState) {
+        public void setPermittedCallsInHalfOpenState(Integer permittedCallsInHalfOpenState) {
             this.permittedCallsInHalfOpenState = permittedCallsInHalfOpenState;
         }
 
@@ -469,11 +534,11 @@ public class PoolProperties {
             this.maxWaitDuration = maxWaitDuration;
         }
 
-        public double getBackoffMultiplier() {
+        public Double getBackoffMultiplier() {
             return backoffMultiplier;
         }
 
-        public void setBackoffMultiplier(double backoffMultiplier) {
+        public void setBackoffMultiplier(Double backoffMultiplier) {
             this.backoffMultiplier = backoffMultiplier;
         }
     }
@@ -481,10 +546,10 @@ public class PoolProperties {
     public static class Shutdown {
 
         /** Time calls in flight get to finish when the application stops. */
-        private Duration gracePeriod = Duration.ofSeconds(30);
+        private Duration gracePeriod;
 
         /** Wait after closing a worker's stdin, and again after SIGTERM, before the next step. */
-        private Duration killTimeout = Duration.ofSeconds(5);
+        private Duration killTimeout;
 
         public Duration getGracePeriod() {
             return gracePeriod;

@@ -46,73 +46,51 @@ public class ProcessioBridgeFactory implements DisposableBean {
 
     /** Starts the default pool. */
     public NodeBridge createDefault() {
-        return create(DEFAULT_POOL, properties);
+        return NodeBridge.start(options(DEFAULT_POOL));
     }
 
     /** Starts a named pool: {@code processio.pools.<name>.*} over {@code processio.*}. */
     public NodeBridge createNamed(String name) {
-        return create(name, namedPoolProperties(environment, name));
+        return NodeBridge.start(options(name));
     }
 
-    /** The properties of a named pool: the top-level keys, then the pool's own on top. */
-    static PoolProperties namedPoolProperties(Environment environment, String name) {
-        Binder binder = Binder.get(environment);
-        PoolProperties merged = new PoolProperties();
-        binder.bind("processio", Bindable.ofInstance(merged));
-        binder.bind("processio.pools." + name, Bindable.ofInstance(merged));
-        return merged;
+    /**
+     * The keys a named pool sets itself. They are bound here, where they are used, and only here:
+     * {@link ProcessioProperties} holds the {@code processio.*} keys they override.
+     */
+    private PoolProperties namedPool(String name) {
+        return Binder.get(environment)
+                .bind("processio.pools." + name, Bindable.of(PoolProperties.class))
+                .orElseGet(PoolProperties::new);
     }
 
-    /** Builds the options of one pool; throws {@link InvalidProcessioPropertiesException} for bad values. */
-    public NodeBridgeOptions options(String name, PoolProperties p) {
-        String prefix = DEFAULT_POOL.equals(name) ? "processio." : "processio.pools." + name + ".";
+    /**
+     * The options pool {@code name} runs with: the defaults of {@link NodeBridgeOptions.Builder},
+     * overridden by the keys set under {@code processio.*}, then, for a named pool, by those set
+     * under {@code processio.pools.<name>.*}; then the customizers have their say.
+     *
+     * @throws InvalidProcessioPropertiesException for values that {@link NodeBridgeOptions.Builder#build()} rejects
+     */
+    public NodeBridgeOptions options(String name) {
+        boolean named = !DEFAULT_POOL.equals(name);
+        PoolProperties own = named ? namedPool(name) : null;
+        String prefix = named ? "processio.pools." + name + "." : "processio.";
         NodeBridgeOptions.Builder b = NodeBridgeOptions.builder()
                 .name(name)
-                .nodeExecutable(p.getNode().getExecutable())
-                .nodeOptions(p.getNode().getOptions())
-                .inheritEnvironment(p.getWorker().isInheritEnvironment())
-                .environment(p.getWorker().getEnvironment())
-                .startupTimeout(p.getWorker().getStartupTimeout())
-                .minWorkers(p.getPool().getMinWorkers())
-                .maxWorkers(p.getPool().getMaxWorkers())
-                .maxInFlightPerWorker(p.getPool().getMaxInFlightPerWorker())
-                .maxPending(p.getPool().getMaxPending())
-                .acquireTimeout(p.getPool().getAcquireTimeout())
-                .idleTimeout(p.getPool().getIdleTimeout())
-                .callTimeout(p.getCall().getTimeout())
-                .writeQueueFrames(p.getIo().getWriteQueueFrames())
-                .writeQueueBytes(bytes(p.getIo().getWriteQueueBytes()))
-                .backpressure(p.getIo().getBackpressure())
-                .enqueueTimeout(p.getIo().getEnqueueTimeout())
-                .writeTimeout(p.getIo().getWriteTimeout())
-                .maxFrameSize((int) Math.min(Integer.MAX_VALUE - 8, bytes(p.getIo().getMaxFrameSize())))
-                .healthCheckInterval(p.getHealthCheck().getInterval())
-                .healthCheckTimeout(p.getHealthCheck().getTimeout())
-                .recycleMaxRequests(p.getRecycle().getMaxRequests())
-                .recycleMaxRequestsJitter(p.getRecycle().getMaxRequestsJitter())
-                .recycleMaxAge(p.getRecycle().getMaxAge())
-                .recycleMaxMemory(bytes(p.getRecycle().getMaxMemory()))
-                .failureRateThreshold(p.getQuarantine().getFailureRateThreshold())
-                .slidingWindowSize(p.getQuarantine().getSlidingWindowSize())
-                .minimumNumberOfCalls(p.getQuarantine().getMinimumNumberOfCalls())
-                .permittedCallsInHalfOpenState(p.getQuarantine().getPermittedCallsInHalfOpenState())
-                .waitDuration(p.getQuarantine().getWaitDuration())
-                .maxWaitDuration(p.getQuarantine().getMaxWaitDuration())
-                .backoffMultiplier(p.getQuarantine().getBackoffMultiplier())
-                .gracePeriod(p.getShutdown().getGracePeriod())
-                .killTimeout(p.getShutdown().getKillTimeout())
                 .jsonMapper(jsonMapper)
                 // The context closes bridges in its lifecycle, after the web server; a hook of our
                 // own would race it at JVM exit.
                 .shutdownHook(false);
-        if (!p.getWorker().getCommand().isEmpty()) {
-            b.command(p.getWorker().getCommand());
+        properties.applyTo(b);
+        String module = properties.getNode().getModule();
+        if (own != null) {
+            own.applyTo(b);
+            if (StringUtils.hasText(own.getNode().getModule())) {
+                module = own.getNode().getModule();
+            }
         }
-        if (p.getWorker().getWorkingDirectory() != null && !p.getWorker().getWorkingDirectory().isBlank()) {
-            b.workingDirectory(Path.of(p.getWorker().getWorkingDirectory()));
-        }
-        if (p.getNode().getModule() != null && !p.getNode().getModule().isBlank()) {
-            b.module(resolveModule(name, prefix, p.getNode().getModule()));
+        if (StringUtils.hasText(module)) {
+            b.module(resolveModule(name, prefix, module));
         }
         if (circuitBreakerRegistry != null) {
             b.circuitBreakerRegistry(circuitBreakerRegistry).circuitBreakerConfigName(BREAKER_CONFIG);
@@ -124,20 +102,12 @@ public class ProcessioBridgeFactory implements DisposableBean {
             return b.build();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage();
-            if (!DEFAULT_POOL.equals(name)) {
+            if (named) {
                 message = message + " (pool '" + name + "' reads processio.pools." + name
                         + ".<key> first, then processio.<key>)";
             }
             throw new InvalidProcessioPropertiesException(name, message, e);
         }
-    }
-
-    private NodeBridge create(String name, PoolProperties properties) {
-        return NodeBridge.start(options(name, properties));
-    }
-
-    private static long bytes(org.springframework.util.unit.DataSize size) {
-        return size == null ? -1 : size.toBytes();
     }
 
     /** A file path, or a classpath: location, as a file that node can load. */

@@ -1,12 +1,15 @@
 package dev.processio.autoconfigure;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * {@code processio.*}: the default pool, and named pools under {@code processio.pools.<name>.*}.
- * A named pool takes every key it does not set from {@code processio.*}.
+ * {@code processio.*}: the keys of the default pool, which named pools inherit. A value that no
+ * property sets is {@code null}, for the default of {@link dev.processio.NodeBridgeOptions.Builder}.
+ *
+ * <p>Named pools, under {@code processio.pools.<name>.*}, are not held here: each pool's own keys
+ * are bound by {@link ProcessioBridgeFactory} when it builds that pool, over these. The options a
+ * pool runs with, its inherited and its own values together, come from
+ * {@link ProcessioBridgeFactory#options(String)}.
  */
 @ConfigurationProperties("processio")
 public class ProcessioProperties extends PoolProperties {
@@ -14,22 +17,11 @@ public class ProcessioProperties extends PoolProperties {
     /** Whether processio creates its beans. */
     private boolean enabled = true;
 
-    /** Named pools; each becomes a NodeBridge bean named "<name>NodeBridge", qualified "<name>". */
-    private Map<String, PoolProperties> pools = new LinkedHashMap<>();
-
     public boolean isEnabled() {
         return enabled;
     }
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
-    }
-
-    public Map<String, PoolProperties> getPools() {
-        return pools;
-    }
-
-    public void setPools(Map<String, PoolProperties> pools) {
-        this.pools = pools;
     }
 }

@@ -148,8 +148,8 @@ class ProcessioAutoConfigurationTests {
             NodeBridgeOptions options = optionsOf(context, ProcessioBridgeFactory.DEFAULT_POOL);
             NodeBridgeOptions core = NodeBridgeOptions.builder().module(options.module()).minWorkers(0).build();
             assertThat(options).usingRecursiveComparison()
-                    .ignoringFields("jsonMapper", "circuitBreakerRegistry", "circuitBreakerConfigName",
-                            "metricsTrackerFactory", "shutdownHook")
+                    .ignoringFields("values.jsonMapper", "values.circuitBreakerRegistry",
+                            "values.circuitBreakerConfigName", "values.metricsTrackerFactory", "values.shutdownHook")
                     .isEqualTo(core);
             // The context closes its bridges in its own lifecycle; no JVM hook of the bridge races it.
             assertThat(options.shutdownHook()).isFalse();
@@ -947,10 +947,7 @@ class ProcessioAutoConfigurationTests {
     // ---- helpers ---------------------------------------------------------------------------------
 
     private static NodeBridgeOptions optionsOf(AssertableApplicationContext context, String pool) {
-        ProcessioBridgeFactory factory = context.getBean(ProcessioBridgeFactory.class);
-        ProcessioProperties properties = context.getBean(ProcessioProperties.class);
-        return ProcessioBridgeFactory.DEFAULT_POOL.equals(pool) ? factory.options(pool, properties)
-                : factory.options(pool, ProcessioBridgeFactory.namedPoolProperties(context.getEnvironment(), pool));
+        return context.getBean(ProcessioBridgeFactory.class).options(pool);
     }
 
     private static BridgeStartupException startupFailure(AssertableApplicationContext context,
