@@ -272,11 +272,7 @@ public final class NodeBridgeOptions {
         /** {@code processio.health-check.interval} (zero turns heartbeats off). */
         public Builder healthCheckInterval(Duration interval) { healthCheckInterval = interval; return this; }
 
-        /**
-         * {@code processio.health-check.timeout}. A timeout longer than a non-zero interval is
-         * lowered to the interval, with a warning, so that a worker has answered one heartbeat, or
-         * failed it, before the next one is due.
-         */
+        /** {@code processio.health-check.timeout}: how long an idle worker has to answer a heartbeat. */
         public Builder healthCheckTimeout(Duration timeout) { healthCheckTimeout = timeout; return this; }
 
         /** {@code processio.recycle.max-requests} (0: never). */
@@ -441,11 +437,6 @@ public final class NodeBridgeOptions {
                 LOG.warn("[{}] processio.io.max-frame-size of {} bytes is more than a Java array holds;"
                         + " using {} bytes", name, maxFrameSize, MAX_FRAME_SIZE);
                 maxFrameSize = MAX_FRAME_SIZE;
-            }
-            if (!healthCheckInterval.isZero() && healthCheckTimeout.compareTo(healthCheckInterval) > 0) {
-                LOG.warn("[{}] processio.health-check.timeout of {} ms is longer than processio.health-check.interval;"
-                        + " using {} ms", name, healthCheckTimeout.toMillis(), healthCheckInterval.toMillis());
-                healthCheckTimeout = healthCheckInterval;
             }
         }
 

@@ -79,17 +79,14 @@ class NodeBridgeOptionsTests {
                 .contains("using " + (Integer.MAX_VALUE - 8) + " bytes");
     }
 
+    /** A second heartbeat may go out while the first is unanswered; that harms nothing, so it is not clamped. */
     @Test
-    void aHealthCheckTimeoutLongerThanTheIntervalIsLoweredToTheInterval() {
+    void aHealthCheckTimeoutLongerThanTheIntervalIsKept() {
         NodeBridgeOptions[] options = new NodeBridgeOptions[1];
         String log = stderrOf(() -> options[0] = valid().healthCheckInterval(Duration.ofSeconds(2))
                 .healthCheckTimeout(Duration.ofSeconds(5)).build());
-        assertThat(options[0].healthCheckTimeout()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(options[0].healthCheckInterval()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(log.lines()).singleElement().asString().contains("WARN")
-                .contains("[p] processio.health-check.timeout of 5000 ms")
-                .contains("is longer than processio.health-check.interval")
-                .contains("using 2000 ms");
+        assertThat(options[0].healthCheckTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(log).isEmpty();
     }
 
     @Test

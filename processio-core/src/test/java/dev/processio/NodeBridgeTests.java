@@ -409,7 +409,7 @@ class NodeBridgeTests {
         assertThat(recycle).failsWithin(Duration.ofSeconds(20));
         WorkerSnapshot slot = bridge.snapshot().workers().get(0);
         assertThat(slot.state()).isEqualTo(WorkerState.QUARANTINED);
-        assertThat(slot.lastError()).contains("exited with signal 9 (SIGKILL)");
+        assertThat(slot.lastError()).startsWith("worker 1 (pid " + pid + ") exited with signal 9 (SIGKILL)");
         assertThat(bridge.snapshot().restarts()).containsOnlyKeys(RestartCause.CRASH);
     }
 

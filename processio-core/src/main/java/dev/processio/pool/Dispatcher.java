@@ -45,14 +45,16 @@ final class Dispatcher {
     private final Gate gate;
     private final PendingCalls pending;
     private final Supervisor supervisor;
+    private final PoolView view;
     private final MetricsTracker metrics;
     private final LongSupplier clock;
     private final long acquireTimeoutNanos;
     /** Calls made and not yet ended, waiting ones included. */
     private final AtomicInteger active = new AtomicInteger();
 
-    Dispatcher(String name, Gate gate, PendingCalls pending, Supervisor supervisor, MetricsTracker metrics,
-            LongSupplier clock, long acquireTimeoutNanos) {
+    Dispatcher(String name, Gate gate, PendingCalls pending, Supervisor supervisor, PoolView view,
+            MetricsTracker metrics, LongSupplier clock, long acquireTimeoutNanos) {
+        this.view = view;
         this.name = name;
         this.gate = gate;
         this.pending = pending;
@@ -96,7 +98,7 @@ final class Dispatcher {
             return;
         }
         if (supervisor.allQuarantined()) {
-            complete(call, null, supervisor.unavailable());
+            complete(call, null, view.unavailable());
             return;
         }
         call.queuedNanos = clock.getAsLong();
@@ -220,13 +222,13 @@ final class Dispatcher {
             return;
         }
         if (supervisor.allQuarantined()) {
-            complete(call, null, supervisor.unavailable());
+            complete(call, null, view.unavailable());
             return;
         }
         complete(call, null, new BridgeTimeoutException(name, "call '" + call.method + "' waited "
                 + TimeUnit.NANOSECONDS.toMillis(clock.getAsLong() - call.startNanos) + " ms for a worker, longer"
                 + " than processio.pool.acquire-timeout (" + supervisor.options().acquireTimeout().toMillis()
-                + " ms): " + supervisor.describeCapacity()));
+                + " ms): " + view.describeCapacity()));
     }
 
     /** Ends the calls whose deadline or acquire timeout has passed at {@code now}, waiting or on {@code held}. */

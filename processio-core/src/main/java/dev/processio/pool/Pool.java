@@ -94,11 +94,11 @@ public final class Pool {
         this.view = new PoolView(name, slots, clock);
         MetricsTracker.Factory factory = options.metricsTrackerFactory();
         this.metrics = factory == null ? MetricsTracker.NONE : factory.create(view);
-        this.supervisor = new Supervisor(options, workerSettings, slots, metrics, clock, housekeeper);
+        this.supervisor = new Supervisor(options, workerSettings, slots, metrics, clock, housekeeper, view);
         Recycler[] recyclerRef = new Recycler[1];
         Gate gate = new Gate(slots, options.maxInFlightPerWorker(), clock, supervisor::breakerOpened,
                 e -> recyclerRef[0].capReached(e));
-        this.dispatcher = new Dispatcher(name, gate, new PendingCalls(options.maxPending()), supervisor, metrics,
+        this.dispatcher = new Dispatcher(name, gate, new PendingCalls(options.maxPending()), supervisor, view, metrics,
                 clock, Housekeeper.saturatedNanos(options.acquireTimeout()));
         supervisor.attach(dispatcher);
         this.recycler = new Recycler(options, slots, supervisor, dispatcher, metrics, housekeeper);

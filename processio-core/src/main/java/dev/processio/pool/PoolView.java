@@ -1,5 +1,7 @@
 package dev.processio.pool;
 
+import dev.processio.BridgeException;
+import dev.processio.BridgeUnavailableException;
 import dev.processio.PoolSnapshot;
 import dev.processio.RestartCause;
 import dev.processio.WorkerSnapshot;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -140,5 +143,44 @@ final class PoolView implements PoolStats {
     @Override
     public long epipeCount(int slot) {
         return slots[slot - 1].epipeCount();
+    }
+
+    // ---- what the messages of failed calls say about the pool --------------------------------
+
+    /** The failure of a call that finds every slot quarantined. */
+    BridgeException unavailable() {
+        StringBuilder why = new StringBuilder();
+        long soonest = Long.MAX_VALUE;
+        long now = clock.getAsLong();
+        for (Slot slot : slots) {
+            if (slot.lastError() != null) {
+                why.append("\n  slot ").append(slot.number).append(": ").append(slot.lastError());
+            }
+            soonest = Math.min(soonest, slot.respawnAtNanos() - now);
+        }
+        return new BridgeUnavailableException(name, "no healthy worker: all " + slots.length
+                + " slots are quarantined; the next replacement starts in "
+                + Math.max(0, TimeUnit.NANOSECONDS.toMillis(soonest)) + " ms." + why, null);
+    }
+
+    /** Why no worker could take a call, for the acquire-timeout message. */
+    String describeCapacity() {
+        int ready = 0;
+        int starting = 0;
+        int quarantined = 0;
+        for (Slot slot : slots) {
+            WorkerEntry e = slot.active;
+            if (slot.isQuarantined()) {
+                quarantined++;
+            } else if (e != null && e.state() == WorkerState.READY) {
+                ready++;
+            } else if (e != null && e.state() == WorkerState.STARTING) {
+                starting++;
+            }
+        }
+        return ready == 0
+                ? "no worker is ready (" + starting + " starting, " + quarantined + " quarantined)"
+                : ready + " ready workers of at most " + slots.length + " (processio.pool.max-workers) hold "
+                        + supervisor.options().maxInFlightPerWorker() + " calls each (processio.pool.max-in-flight-per-worker)";
     }
 }

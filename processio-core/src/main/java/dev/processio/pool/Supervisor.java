@@ -1,8 +1,6 @@
 package dev.processio.pool;
 
-import dev.processio.BridgeException;
 import dev.processio.BridgeStartupException;
-import dev.processio.BridgeUnavailableException;
 import dev.processio.NodeBridgeOptions;
 import dev.processio.RestartCause;
 import dev.processio.WorkerState;
@@ -41,13 +39,15 @@ final class Supervisor implements Worker.Listener {
     private final MetricsTracker metrics;
     private final LongSupplier clock;
     private final Housekeeper housekeeper;
+    private final PoolView view;
     private Dispatcher dispatcher;
     private volatile boolean closed;
     private final AtomicLong lateReplies = new AtomicLong();
     private final AtomicLong protocolErrors = new AtomicLong();
 
     Supervisor(NodeBridgeOptions options, WorkerSettings settings, Slot[] slots, MetricsTracker metrics,
-            LongSupplier clock, Housekeeper housekeeper) {
+            LongSupplier clock, Housekeeper housekeeper, PoolView view) {
+        this.view = view;
         this.name = options.name();
         this.options = options;
         this.settings = settings;
@@ -104,7 +104,7 @@ final class Supervisor implements Worker.Listener {
         long jitter = options.recycleMaxRequestsJitter() <= 0 ? 0
                 : ThreadLocalRandom.current().nextLong(options.recycleMaxRequestsJitter() + 1);
         long maxCalls = options.recycleMaxRequests() <= 0 ? 0 : options.recycleMaxRequests() + jitter;
-        return new WorkerEntry(w, slot, clock.getAsLong(), maxCalls);
+        return new WorkerEntry(w, slot, lock, clock.getAsLong(), maxCalls);
     }
 
     /**
@@ -320,7 +320,7 @@ final class Supervisor implements Worker.Listener {
             }
         }
         if (allQuarantined()) {
-            dispatcher.failPending(this::unavailable);
+            dispatcher.failPending(view::unavailable);
         }
     }
 
@@ -468,42 +468,6 @@ final class Supervisor implements Worker.Listener {
             }
         }
         return n;
-    }
-
-    BridgeException unavailable() {
-        StringBuilder why = new StringBuilder();
-        long soonest = Long.MAX_VALUE;
-        long now = clock.getAsLong();
-        for (Slot slot : slots) {
-            if (slot.lastError() != null) {
-                why.append("\n  slot ").append(slot.number).append(": ").append(slot.lastError());
-            }
-            soonest = Math.min(soonest, slot.respawnAtNanos() - now);
-        }
-        return new BridgeUnavailableException(name, "no healthy worker: all " + slots.length
-                + " slots are quarantined; the next replacement starts in "
-                + Math.max(0, TimeUnit.NANOSECONDS.toMillis(soonest)) + " ms." + why, null);
-    }
-
-    /** Why no worker could take a call, for the acquire-timeout message. */
-    String describeCapacity() {
-        int ready = 0;
-        int starting = 0;
-        int quarantined = 0;
-        for (Slot slot : slots) {
-            WorkerEntry e = slot.active;
-            if (slot.isQuarantined()) {
-                quarantined++;
-            } else if (e != null && e.state() == WorkerState.READY) {
-                ready++;
-            } else if (e != null && e.state() == WorkerState.STARTING) {
-                starting++;
-            }
-        }
-        return ready == 0
-                ? "no worker is ready (" + starting + " starting, " + quarantined + " quarantined)"
-                : ready + " ready workers of at most " + slots.length + " (processio.pool.max-workers) hold "
-                        + options.maxInFlightPerWorker() + " calls each (processio.pool.max-in-flight-per-worker)";
     }
 
     private static String tail(Worker worker) {

@@ -4,26 +4,19 @@ import dev.processio.BridgeProtocolException;
 import dev.processio.BridgeStartupException;
 import dev.processio.BridgeStartupException.Reason;
 import dev.processio.WorkerLostException;
-import dev.processio.WorkerState;
 import dev.processio.io.BrokenPipeException;
 import dev.processio.io.LineReader;
 import dev.processio.io.ProcessIO;
 import dev.processio.io.StderrLog;
 import dev.processio.io.StdinWriteException;
 import dev.processio.protocol.JsonRpc;
-import dev.processio.protocol.MalformedFrameException;
 import dev.processio.protocol.RpcCodec;
-import dev.processio.protocol.RpcMessage;
-import dev.processio.protocol.RpcNotification;
 import dev.processio.protocol.RpcReply;
-import dev.processio.protocol.StrayLine;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -185,7 +178,7 @@ final class Worker implements ProcessIO.Owner {
         try {
             process = builder.start();
         } catch (IOException e) {
-            throw launchFailure(e);
+            throw WorkerFailures.launchFailed(settings.pool(), settings.command(), e);
         }
         pid = process.pid();
         label = "worker " + slot + " (pid " + pid + ")";
@@ -193,7 +186,7 @@ final class Worker implements ProcessIO.Owner {
         stderr = new StderrLog(settings.pool(), slot, pid, this::streamEnded);
         stderrReader = new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, stderr)
                 .start(threadPrefix + "-stderr");
-        stdoutReader = new LineReader(process.getInputStream(), settings.maxFrameSize() - 1, false, new StdoutSink())
+        stdoutReader = new LineReader(process.getInputStream(), settings.maxFrameSize() - 1, false, new WorkerStdout(this, codec))
                 .start(threadPrefix + "-stdout");
         stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
         // On a processio thread: the default async executor of onExit() would make unnamed ones.
@@ -201,26 +194,6 @@ final class Worker implements ProcessIO.Owner {
         ScheduledFuture<?> timeout = scheduler.schedule(this::readyTimedOut, settings.startupTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         ready.whenComplete((w, e) -> timeout.cancel(false));
-    }
-
-    private BridgeStartupException launchFailure(IOException e) {
-        String program = settings.command().get(0);
-        String text = String.valueOf(e.getMessage());
-        if (text.contains("error=2,")) {
-            return new BridgeStartupException(settings.pool(), Reason.COMMAND_NOT_FOUND,
-                    "cannot start worker: program '" + program + "' was not found. Install it or set its full path"
-                            + " (processio.node.executable, or processio.worker.command).",
-                    null, "", e);
-        }
-        if (text.contains("error=13,")) {
-            return new BridgeStartupException(settings.pool(), Reason.NOT_EXECUTABLE,
-                    "cannot start worker: program '" + program + "' is not executable (permission denied)."
-                            + " Fix its permissions or point processio.node.executable / processio.worker.command"
-                            + " at an executable.",
-                    null, "", e);
-        }
-        return new BridgeStartupException(settings.pool(), Reason.NOT_EXECUTABLE,
-                "cannot start worker " + settings.command() + ": " + text, null, "", e);
     }
 
     // ---- calls -------------------------------------------------------------------------------
@@ -288,25 +261,7 @@ final class Worker implements ProcessIO.Owner {
     }
 
     private WorkerLostException lost(boolean written, Throwable cause) {
-        ExitStatus status = exitStatus;
-        WorkerFault f = fault;
-        StringBuilder message = new StringBuilder(label).append(" was lost while it held the call");
-        if (f != null) {
-            message.append(": ").append(f.message());
-        }
-        if (status != null) {
-            message.append(f == null ? ": it exited with " : "; it exited with ").append(status.describe());
-            if (killedByUs) {
-                message.append(" (killed by processio)");
-            }
-        }
-        message.append(written ? ". The request had been written to it." : ". The request had not been written.");
-        String tail = stderr.tail();
-        if (!tail.isEmpty()) {
-            message.append(" Last stderr lines:\n").append(tail);
-        }
-        return new WorkerLostException(settings.pool(), message.toString(), pid,
-                status == null ? null : status.exitCode(), status == null ? null : status.signal(), tail, written,
+        return WorkerFailures.lost(settings.pool(), label, pid, fault, exitStatus, killedByUs, stderr.tail(), written,
                 cause);
     }
 
@@ -345,7 +300,8 @@ final class Worker implements ProcessIO.Owner {
         fault(WorkerFault.Kind.BROKEN_PIPE, "its stdin is broken (EPIPE): it closed its stdin or exited", cause);
     }
 
-    private void fault(WorkerFault.Kind kind, String message, Throwable cause) {
+    /** The worker broke: it is killed, and the listener hears of it once. */
+    void fault(WorkerFault.Kind kind, String message, Throwable cause) {
         if (!faulted.compareAndSet(false, true)) {
             return;
         }
@@ -362,87 +318,31 @@ final class Worker implements ProcessIO.Owner {
         listener.faulted(this, f);
     }
 
-    // ---- stdout ------------------------------------------------------------------------------
+    // ---- what WorkerStdout reports, on the stdout thread ----------------------------------------
 
-    private final class StdoutSink implements LineReader.Sink, RpcCodec.ResultTypes {
-
-        /** Only used by the stdout thread. */
-        private final RpcCodec.Decoder decoder = codec.decoder();
-
-        @Override
-        public void line(byte[] bytes, int offset, int length) {
-            try {
-                handle(bytes, offset, length);
-            } catch (RuntimeException e) {
-                // Never let one frame end the reader thread: the worker would hang unread.
-                LOG.error("[{}] {}: failed to handle a stdout frame", settings.pool(), label, e);
-                fault(WorkerFault.Kind.PROTOCOL, "a stdout frame could not be handled: " + e, e);
-            }
-        }
-
-        private void handle(byte[] bytes, int offset, int length) {
-            RpcMessage message;
-            try {
-                message = decoder.decode(bytes, offset, length, this);
-            } catch (MalformedFrameException e) {
-                listener.protocolError(Worker.this, e.kind());
-                fault(WorkerFault.Kind.PROTOCOL, "it wrote a corrupt frame on stdout (" + e.getMessage() + "): "
-                        + RpcCodec.excerpt(bytes, offset, length, 200), e);
-                return;
-            }
-            if (message instanceof RpcReply reply) {
-                if (!held.replied(reply)) {
-                    listener.lateReply(Worker.this, reply.id());
-                }
-            } else if (message instanceof RpcNotification notification) {
-                notification(notification);
-            } else if (message instanceof StrayLine) {
-                listener.protocolError(Worker.this, "stray");
-                LOG.warn("[{}] {} wrote a line that is not a protocol message on stdout (ignored): {}",
-                        settings.pool(), label, RpcCodec.excerpt(bytes, offset, length, 200));
-            }
-        }
-
-        @Override
-        public JavaType resultType(long id) {
-            return held.resultType(id);
-        }
-
-        @Override
-        public void tooLong(byte[] bytes, int offset, int length) {
-            listener.protocolError(Worker.this, "oversized");
-            fault(WorkerFault.Kind.PROTOCOL, "it wrote a stdout line longer than the frame size limit of "
-                    + settings.maxFrameSize() + " bytes (processio.io.max-frame-size), beginning "
-                    + RpcCodec.excerpt(bytes, offset, length, 120), null);
-        }
-
-        @Override
-        public void end(IOException error) {
-            decoder.close();
-            stdoutEnded = true;
-            // At a normal exit stdout ends a moment before the process can be reaped: look again later.
-            later(() -> {
-                if (exitStatus == null && process.isAlive()) {
-                    fault(WorkerFault.Kind.STDOUT_CLOSED, "it closed its stdout", error);
-                }
-            }, EXIT_DRAIN_MILLIS);
-            streamEnded();
-        }
+    /** The requests this worker holds, for the stdout reader to correlate replies with. */
+    HeldRequests held() {
+        return held;
     }
 
-    private void notification(RpcNotification notification) {
-        if (!JsonRpc.READY.equals(notification.method())) {
-            LOG.debug("[{}] {} sent notification {} (ignored)", settings.pool(), label, notification.method());
-            return;
-        }
-        JsonNode params = notification.params();
+    Listener listener() {
+        return listener;
+    }
+
+    String pool() {
+        return settings.pool();
+    }
+
+    int maxFrameSize() {
+        return settings.maxFrameSize();
+    }
+
+    /** The worker sent {@code processio/ready} with these params. */
+    void readyNotified(JsonNode params) {
         JsonNode protocol = params == null ? null : params.get("protocol");
         if (protocol == null || !protocol.isIntegralNumber() || protocol.intValue() != JsonRpc.PROTOCOL_VERSION) {
-            BridgeStartupException e = new BridgeStartupException(settings.pool(), Reason.PROTOCOL_MISMATCH,
-                    label + " speaks wire protocol " + protocol + ", but this processio speaks protocol "
-                            + JsonRpc.PROTOCOL_VERSION + ". Use the worker runtime that comes with this processio"
-                            + " version.",
-                    null, stderr.tail(), null);
+            BridgeStartupException e = WorkerFailures.protocolMismatch(settings.pool(), label, protocol,
+                    stderr.tail());
             if (ready.completeExceptionally(e)) {
                 kill();
             }
@@ -452,17 +352,26 @@ final class Worker implements ProcessIO.Owner {
         ready.complete(this);
     }
 
+    /** Stdout reached its end. */
+    void stdoutEnded(IOException error) {
+        stdoutEnded = true;
+        // At a normal exit stdout ends a moment before the process can be reaped: look again later.
+        later(() -> {
+            if (exitStatus == null && process.isAlive()) {
+                fault(WorkerFault.Kind.STDOUT_CLOSED, "it closed its stdout", error);
+            }
+        }, EXIT_DRAIN_MILLIS);
+        streamEnded();
+    }
+
     // ---- start-up and exit ------------------------------------------------------------------
 
     private void readyTimedOut() {
         if (ready.isDone()) {
             return;
         }
-        BridgeStartupException e = new BridgeStartupException(settings.pool(), Reason.READY_TIMEOUT,
-                label + " did not send processio/ready within " + settings.startupTimeout().toMillis()
-                        + " ms (processio.worker.startup-timeout). Is the command a processio worker, and does"
-                        + " its module finish loading in time?" + tailSuffix(),
-                null, stderr.tail(), null);
+        BridgeStartupException e = WorkerFailures.readyTimedOut(settings.pool(), label, settings.startupTimeout(),
+                stderr.tail());
         if (ready.completeExceptionally(e)) {
             kill();
         }
@@ -518,10 +427,12 @@ final class Worker implements ProcessIO.Owner {
     private void finishCalls() {
         ExitStatus status = exitStatus;
         if (!ready.isDone()) {
-            ready.completeExceptionally(exitedBeforeReady(status));
+            ready.completeExceptionally(WorkerFailures.exitedBeforeReady(settings.pool(), label,
+                    settings.nodeRuntime(), status, stderr.tail()));
         }
         if (fault == null && !killedByUs && !stopRequested && ready.isDone() && !ready.isCompletedExceptionally()) {
-            LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(), tailSuffix());
+            LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(),
+                    WorkerFailures.tailSuffix(stderr.tail()));
         }
         try {
             listener.exited(this, status);
@@ -531,23 +442,6 @@ final class Worker implements ProcessIO.Owner {
         // Unwritten frames fail first, as unsent, through their writes; then written ones are lost.
         stdin.destroy();
         held.failWritten();
-    }
-
-    private BridgeStartupException exitedBeforeReady(ExitStatus status) {
-        String tail = stderr.tail();
-        if (settings.nodeRuntime() && Integer.valueOf(3).equals(status.exitCode())) {
-            return new BridgeStartupException(settings.pool(), Reason.MODULE_LOAD_FAILED,
-                    label + " could not load its module (processio.node.module); the worker said:\n" + tail,
-                    status.exitValue(), tail, null);
-        }
-        return new BridgeStartupException(settings.pool(), Reason.EXITED_BEFORE_READY,
-                label + " exited with " + status.describe() + " before it was ready." + tailSuffix(),
-                status.exitValue(), tail, null);
-    }
-
-    private String tailSuffix() {
-        String tail = stderr.tail();
-        return tail.isEmpty() ? " It wrote nothing to stderr." : " Last stderr lines:\n" + tail;
     }
 
     // ---- state -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.processio.pool;
 import dev.processio.WorkerState;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What the pool knows about one of its workers: where it is, what state the pool has put it in,
@@ -18,6 +19,8 @@ final class WorkerEntry {
 
     final Worker worker;
     final Slot slot;
+    /** The pool's lifecycle lock, which every change of {@code state} holds. */
+    private final ReentrantLock lifecycle;
     /** When it was started, on the pool's clock. */
     final long startedNanos;
     /** Calls after which it is replaced ({@code processio.recycle.max-requests} plus jitter); 0 for never. */
@@ -42,8 +45,9 @@ final class WorkerEntry {
     /** When it last took a call or gave one back, on the pool's clock. */
     volatile long lastUsedNanos;
 
-    WorkerEntry(Worker worker, Slot slot, long nowNanos, long maxCalls) {
+    WorkerEntry(Worker worker, Slot slot, ReentrantLock lifecycle, long nowNanos, long maxCalls) {
         this.worker = worker;
+        this.lifecycle = lifecycle;
         this.slot = slot;
         this.startedNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
@@ -55,10 +59,11 @@ final class WorkerEntry {
     }
 
     /**
-     * Moves it to {@code to}; returns whether it was in {@code from}. Call with the lifecycle lock
-     * held, so that each transition happens once.
+     * Moves it to {@code to}; returns whether it was in {@code from}. Only with the lifecycle lock
+     * held, so that each transition is made once, by one thread.
      */
     boolean transition(WorkerState from, WorkerState to) {
+        assert lifecycle.isHeldByCurrentThread();
         if (state != from) {
             return false;
         }
@@ -68,6 +73,7 @@ final class WorkerEntry {
 
     /** Moves it to {@code to} from whatever state it is in; returns whether it changed. Lock held. */
     boolean moveTo(WorkerState to) {
+        assert lifecycle.isHeldByCurrentThread();
         if (state == to) {
             return false;
         }

@@ -1,0 +1,96 @@
+package dev.processio.pool;
+
+import dev.processio.BridgeStartupException;
+import dev.processio.BridgeStartupException.Reason;
+import dev.processio.WorkerLostException;
+import dev.processio.protocol.JsonRpc;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The exceptions a worker fails with, each with the facts needed to act: the pool name, the
+ * worker's pid, its exit code or signal, the tail of its stderr, and the setting to change.
+ */
+final class WorkerFailures {
+
+    private WorkerFailures() {
+    }
+
+    /** The command could not be run at all. */
+    static BridgeStartupException launchFailed(String pool, List<String> command, IOException e) {
+        String program = command.get(0);
+        String text = String.valueOf(e.getMessage());
+        if (text.contains("error=2,")) {
+            return new BridgeStartupException(pool, Reason.COMMAND_NOT_FOUND,
+                    "cannot start worker: program '" + program + "' was not found. Install it or set its full path"
+                            + " (processio.node.executable, or processio.worker.command).",
+                    null, "", e);
+        }
+        if (text.contains("error=13,")) {
+            return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
+                    "cannot start worker: program '" + program + "' is not executable (permission denied)."
+                            + " Fix its permissions or point processio.node.executable / processio.worker.command"
+                            + " at an executable.",
+                    null, "", e);
+        }
+        return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
+                "cannot start worker " + command + ": " + text, null, "", e);
+    }
+
+    static BridgeStartupException readyTimedOut(String pool, String label, Duration startupTimeout, String tail) {
+        return new BridgeStartupException(pool, Reason.READY_TIMEOUT,
+                label + " did not send processio/ready within " + startupTimeout.toMillis()
+                        + " ms (processio.worker.startup-timeout). Is the command a processio worker, and does"
+                        + " its module finish loading in time?" + tailSuffix(tail),
+                null, tail, null);
+    }
+
+    static BridgeStartupException protocolMismatch(String pool, String label, JsonNode protocol, String tail) {
+        return new BridgeStartupException(pool, Reason.PROTOCOL_MISMATCH,
+                label + " speaks wire protocol " + protocol + ", but this processio speaks protocol "
+                        + JsonRpc.PROTOCOL_VERSION + ". Use the worker runtime that comes with this processio"
+                        + " version.",
+                null, tail, null);
+    }
+
+    /** The process ended before it was ready; exit code 3 from the bundled runtime means its module failed to load. */
+    static BridgeStartupException exitedBeforeReady(String pool, String label, boolean nodeRuntime, ExitStatus status,
+            String tail) {
+        if (nodeRuntime && Integer.valueOf(3).equals(status.exitCode())) {
+            return new BridgeStartupException(pool, Reason.MODULE_LOAD_FAILED,
+                    label + " could not load its module (processio.node.module); the worker said:\n" + tail,
+                    status.exitValue(), tail, null);
+        }
+        return new BridgeStartupException(pool, Reason.EXITED_BEFORE_READY,
+                label + " exited with " + status.describe() + " before it was ready." + tailSuffix(tail),
+                status.exitValue(), tail, null);
+    }
+
+    /** A held request whose worker broke or died before answering. */
+    static WorkerLostException lost(String pool, String label, long pid, WorkerFault fault, ExitStatus status,
+            boolean killedByUs, String tail, boolean written, Throwable cause) {
+        StringBuilder message = new StringBuilder(label).append(" was lost while it held the call");
+        if (fault != null) {
+            message.append(": ").append(fault.message());
+        }
+        if (status != null) {
+            message.append(fault == null ? ": it exited with " : "; it exited with ").append(status.describe());
+            if (killedByUs) {
+                message.append(" (killed by processio)");
+            }
+        }
+        message.append(written ? ". The request had been written to it." : ". The request had not been written.");
+        if (!tail.isEmpty()) {
+            message.append(" Last stderr lines:\n").append(tail);
+        }
+        return new WorkerLostException(pool, message.toString(), pid,
+                status == null ? null : status.exitCode(), status == null ? null : status.signal(), tail, written,
+                cause);
+    }
+
+    static String tailSuffix(String tail) {
+        return tail.isEmpty() ? " It wrote nothing to stderr." : " Last stderr lines:\n" + tail;
+    }
+}
