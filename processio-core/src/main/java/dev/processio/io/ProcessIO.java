@@ -5,16 +5,11 @@ import dev.processio.BridgeRejectedException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The stdin write path of one worker process: a bounded queue of frames and the one thread that
@@ -54,8 +49,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Threads</h2>
  * The writer thread, {@code processio-<pool>-w<slot>-stdin}, owns the stream and is the only
- * thread that writes to or closes it. State shared with callers is guarded by {@code lock}; the
- * counters are written by the writer thread only and read through volatile fields.
+ * thread that writes to or closes it. The queue it shares with callers is a {@link FrameQueue},
+ * guarded by its own lock; the counters here are written by the writer thread only and read
+ * through volatile fields; {@code stallReported} is written by the watchdog only.
  */
 public final class ProcessIO {
 
@@ -66,7 +62,6 @@ public final class ProcessIO {
     public static final Duration DRAIN_WAIT_THRESHOLD = Duration.ofMillis(1);
 
     private static final long DRAIN_WAIT_THRESHOLD_NANOS = DRAIN_WAIT_THRESHOLD.toNanos();
-    private static final int MAX_BATCH_FRAMES = 4096;
 
     /**
      * Limits and timeouts of one stdin write path.
@@ -115,17 +110,6 @@ public final class ProcessIO {
     /** Counters and queue depth at one moment. */
     public record Stats(int queuedFrames, long queuedBytes, long framesWritten, long bytesWritten,
             long drainWaits, Duration drainTime, long epipeCount) {
-    }
-
-    private enum State {
-        /** Accepting frames. */
-        OPEN,
-        /** {@link #close()}: writing what is queued, then closing the pipe. */
-        CLOSING,
-        /** A write failed; every frame has failed. */
-        FAILED,
-        /** {@link #destroy()}: every frame not yet written has failed. */
-        DISPOSED
     }
 
     /**
@@ -181,32 +165,9 @@ public final class ProcessIO {
     private final Settings settings;
     private final Owner owner;
     private final long writeTimeoutNanos;
+    private final FrameQueue queue;
     private final Thread writer;
     private volatile ScheduledFuture<?> watchdog;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when a frame is queued or the state changes; the writer waits on it. */
-    private final Condition queued = lock.newCondition();
-    /** Signalled when room is freed or the state changes; blocked producers wait on it. */
-    private final Condition room = lock.newCondition();
-
-    // Guarded by lock.
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
-    /** Frames taken by the writer. Structurally changed only by the writer, under lock. */
-    private final ArrayList<Frame> batch = new ArrayList<>();
-    /** Frames batch[0, batchDone) are complete. */
-    private int batchDone;
-    /** Frames batch[0, batchTouched) may have had bytes handed to the pipe. */
-    private int batchTouched;
-    private State state = State.OPEN;
-    /** {@code state == OPEN}, readable without the lock. */
-    private volatile boolean open = true;
-    /** The error that failed the pipe, once FAILED. */
-    private IOException pipeError;
-
-    // Written under lock, read without it.
-    private volatile int queuedFrames;
-    private volatile long queuedBytes;
 
     // Written by the writer thread only.
     private volatile long framesWritten;
@@ -227,6 +188,7 @@ public final class ProcessIO {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.owner = Objects.requireNonNull(owner, "owner");
         this.writeTimeoutNanos = settings.writeTimeout().toNanos();
+        this.queue = new FrameQueue(pool, workerLabel, settings);
         this.writer = new Thread(this::runWriter, "processio-" + pool + "-w" + slot + "-stdin");
         this.writer.setDaemon(true);
     }
@@ -254,7 +216,7 @@ public final class ProcessIO {
      * its write ended (see {@link Frame}). Never throws for a full queue or a broken pipe.
      */
     public void write(Frame frame) {
-        enqueue(frame, settings.backpressure() == Backpressure.BLOCK);
+        queue.enqueue(frame, settings.backpressure() == Backpressure.BLOCK);
     }
 
     /**
@@ -262,7 +224,7 @@ public final class ProcessIO {
      * threads that must not block, and housekeeping frames (cancel, ping).
      */
     public void offer(Frame frame) {
-        enqueue(frame, false);
+        queue.enqueue(frame, false);
     }
 
     /**
@@ -282,68 +244,12 @@ public final class ProcessIO {
         return f;
     }
 
-    private void enqueue(Frame f, boolean mayWait) {
-        RuntimeException refused = null;
-        int length = f.bytes().length;
-        lock.lock();
-        try {
-            refused = admitLocked(length, mayWait);
-            if (refused == null) {
-                queue.addLast(f);
-                queuedFrames = queuedFrames + 1;
-                queuedBytes = queuedBytes + length;
-                queued.signal();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            refused = new BridgeRejectedException(pool,
-                    "interrupted while waiting for room in the stdin queue of " + workerLabel);
-        } finally {
-            lock.unlock();
-        }
-        if (refused != null) {
-            f.failed(refused);
-        }
-    }
-
-    /** Waits for room as the policy allows; returns why a frame of {@code length} bytes cannot be queued, or null. */
-    private RuntimeException admitLocked(int length, boolean mayWait) throws InterruptedException {
-        assert lock.isHeldByCurrentThread();
-        if (state != State.OPEN) {
-            return closedFailure();
-        }
-        if (hasRoom(length)) {
-            return null;
-        }
-        if (!mayWait) {
-            return queueFull(length, false);
-        }
-        long nanos = settings.enqueueTimeout().toNanos();
-        while (!hasRoom(length) && state == State.OPEN) {
-            if (nanos <= 0) {
-                return queueFull(length, true);
-            }
-            nanos = room.awaitNanos(nanos);
-        }
-        return state != State.OPEN ? closedFailure() : null;
-    }
-
     /**
      * Stops accepting frames, lets the writer write what is queued, then closes stdin so that the
      * worker reads end of file. Returns at once. Idempotent.
      */
     public void close() {
-        lock.lock();
-        try {
-            if (state == State.OPEN) {
-                state = State.CLOSING;
-                open = false;
-                queued.signal();
-                room.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
+        queue.close();
     }
 
     /**
@@ -355,24 +261,14 @@ public final class ProcessIO {
      * then fails and the thread ends. {@link #awaitStopped(Duration)} waits for that.
      */
     public void destroy() {
-        List<Frame> reached;
-        List<Frame> unreached;
-        lock.lock();
-        try {
-            if (state == State.FAILED || state == State.DISPOSED) {
-                return;
-            }
-            state = State.DISPOSED;
-            open = false;
-            reached = new ArrayList<>(batch.subList(batchDone, batchTouched));
-            unreached = takeUntouchedLocked();
-        } finally {
-            lock.unlock();
+        FrameQueue.Ended ended = queue.dispose();
+        if (ended == null) {
+            return;
         }
         cancelWatchdog();
         String message = "stdin of " + workerLabel + " was disposed of before the frame was written";
-        failAll(reached, new StdinDisposedException(pool, message, true));
-        failAll(unreached, new StdinDisposedException(pool, message, false));
+        FrameQueue.failAll(ended.reached(), new StdinDisposedException(pool, message, true));
+        FrameQueue.failAll(ended.unreached(), new StdinDisposedException(pool, message, false));
     }
 
     /** Waits for the writer thread to end. Returns whether it has ended. */
@@ -383,20 +279,20 @@ public final class ProcessIO {
 
     /** Whether this path still accepts frames. A cheap volatile read, for choosing a worker. */
     public boolean isOpen() {
-        return open;
+        return queue.isOpen();
     }
 
     public Stats stats() {
-        return new Stats(queuedFrames, queuedBytes, framesWritten, bytesWritten, drainWaits,
+        return new Stats(queue.queuedFrames(), queue.queuedBytes(), framesWritten, bytesWritten, drainWaits,
                 Duration.ofNanos(drainNanos), epipeCount);
     }
 
     public int queuedFrames() {
-        return queuedFrames;
+        return queue.queuedFrames();
     }
 
     public long queuedBytes() {
-        return queuedBytes;
+        return queue.queuedBytes();
     }
 
     public long drainWaits() {
@@ -424,7 +320,7 @@ public final class ProcessIO {
     private void runWriter() {
         byte[] buffer = new byte[CHUNK_SIZE];
         try {
-            while (takeBatch()) {
+            while (queue.takeBatch()) {
                 if (!writeBatch(buffer)) {
                     break;
                 }
@@ -441,41 +337,12 @@ public final class ProcessIO {
         }
     }
 
-    /** Moves queued frames into the batch; waits for one. Returns false when the writer should stop. */
-    private boolean takeBatch() throws InterruptedException {
-        lock.lock();
-        try {
-            batch.clear();
-            batchDone = 0;
-            batchTouched = 0;
-            while (queue.isEmpty() && state == State.OPEN) {
-                queued.await();
-            }
-            if (queue.isEmpty() || state == State.FAILED || state == State.DISPOSED) {
-                return false;
-            }
-            long bytes = 0;
-            while (!queue.isEmpty() && batch.size() < MAX_BATCH_FRAMES && bytes < 4L * CHUNK_SIZE) {
-                Frame f = queue.pollFirst();
-                batch.add(f);
-                bytes += f.bytes().length;
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Writes the batch, coalescing small frames into {@code buffer} and writing large ones in
-     * pipe-sized slices. Only the writer reads {@code batch} without the lock: nobody else changes
-     * it structurally.
-     */
+    /** Writes the batch, coalescing small frames into {@code buffer} and writing large ones in pipe-sized slices. */
     private boolean writeBatch(byte[] buffer) {
-        int count = batch.size();
+        int count = queue.batchSize();
         int fill = 0;
         for (int i = 0; i < count; i++) {
-            byte[] bytes = batch.get(i).bytes();
+            byte[] bytes = queue.batchBytes(i);
             if (bytes.length >= CHUNK_SIZE) {
                 if (fill > 0) {
                     if (!writeToPipe(buffer, 0, fill, i)) {
@@ -511,20 +378,10 @@ public final class ProcessIO {
         return true;
     }
 
-    /**
-     * One write to the pipe, carrying bytes of frames up to {@code batch[touchedEnd - 1]}. Marks
-     * those frames as touched first, under the lock, so that {@link #destroy()} never reports a
-     * frame as unwritten once its bytes may be on their way.
-     */
+    /** One write to the pipe, carrying bytes of frames up to {@code batch[touchedEnd - 1]}. */
     private boolean writeToPipe(byte[] bytes, int off, int len, int touchedEnd) {
-        lock.lock();
-        try {
-            if (state == State.FAILED || state == State.DISPOSED) {
-                return false;
-            }
-            batchTouched = touchedEnd;
-        } finally {
-            lock.unlock();
+        if (!queue.touch(touchedEnd)) {
+            return false;
         }
         long start = System.nanoTime();
         writeStartedAt = start;
@@ -547,53 +404,21 @@ public final class ProcessIO {
         return true;
     }
 
-    /** Frames batch[batchDone, end) have been written whole: complete them and free their room. */
     private void completeUpTo(int end) {
-        int start;
-        lock.lock();
-        try {
-            start = batchDone;
-            if (state != State.FAILED && state != State.DISPOSED) {
-                long bytes = 0;
-                for (int i = start; i < end; i++) {
-                    bytes += batch.get(i).bytes().length;
-                }
-                queuedFrames = queuedFrames - (end - start);
-                queuedBytes = queuedBytes - bytes;
-                room.signalAll();
-            }
-            batchDone = end;
-        } finally {
-            lock.unlock();
-        }
-        framesWritten = framesWritten + (end - start);
-        for (int i = start; i < end; i++) {
-            batch.get(i).written();
-        }
+        framesWritten = framesWritten + queue.completeUpTo(end);
     }
 
     private void writeFailed(IOException error) {
         boolean stalled = stallReported;
-        List<Frame> reached;
-        List<Frame> unreached;
-        lock.lock();
-        try {
-            if (state == State.DISPOSED) {
-                return;
-            }
-            state = State.FAILED;
-            open = false;
-            pipeError = error;
-            reached = new ArrayList<>(batch.subList(batchDone, batchTouched));
-            unreached = takeUntouchedLocked();
-        } finally {
-            lock.unlock();
+        FrameQueue.Ended ended = queue.fail(error, stalled);
+        if (ended == null) {
+            return;
         }
         if (stalled) {
             String message = "stdin of " + workerLabel + " stalled: a write stayed blocked longer than the write timeout ("
                     + settings.writeTimeout().toMillis() + " ms, processio.io.write-timeout), so the worker was stopped";
-            failAll(reached, new StdinStalledException(pool, message, true, error));
-            failAll(unreached, new StdinStalledException(pool, message, false, error));
+            FrameQueue.failAll(ended.reached(), new StdinStalledException(pool, message, true, error));
+            FrameQueue.failAll(ended.unreached(), new StdinStalledException(pool, message, false, error));
             return;
         }
         epipeCount = epipeCount + 1;
@@ -603,26 +428,8 @@ public final class ProcessIO {
         // The owner hears first, so that it stops choosing this worker before the failed frames
         // are handed back to it for sending elsewhere.
         owner.stdinBroken(this, first);
-        failAll(reached, first);
-        failAll(unreached, new BrokenPipeException(pool, message, false, error));
-    }
-
-    /** Removes every frame that no write has touched, resets the depth and wakes producers. */
-    private List<Frame> takeUntouchedLocked() {
-        List<Frame> frames = new ArrayList<>(batch.subList(batchTouched, batch.size()));
-        frames.addAll(queue);
-        queue.clear();
-        queuedFrames = 0;
-        queuedBytes = 0;
-        queued.signal();
-        room.signalAll();
-        return frames;
-    }
-
-    private static void failAll(List<Frame> frames, StdinWriteException cause) {
-        for (Frame f : frames) {
-            f.failed(cause);
-        }
+        FrameQueue.failAll(ended.reached(), first);
+        FrameQueue.failAll(ended.unreached(), new BrokenPipeException(pool, message, false, error));
     }
 
     // ---- watchdog ----------------------------------------------------------------------------
@@ -643,35 +450,5 @@ public final class ProcessIO {
         if (w != null) {
             w.cancel(false);
         }
-    }
-
-    // ---- helpers ------------------------------------------------------------------------------
-
-    private boolean hasRoom(int length) {
-        int frames = queuedFrames;
-        return frames == 0 || (frames < settings.maxQueuedFrames() && queuedBytes + length <= settings.maxQueuedBytes());
-    }
-
-    private BridgeRejectedException queueFull(int length, boolean waited) {
-        String wait = waited
-                ? " after waiting " + settings.enqueueTimeout().toMillis() + " ms (processio.io.enqueue-timeout)"
-                : settings.backpressure() == Backpressure.FAIL ? " (processio.io.backpressure=fail)" : "";
-        return new BridgeRejectedException(pool, "stdin queue of " + workerLabel + " is full" + wait + ": "
-                + queuedFrames + " frames and " + queuedBytes + " bytes queued, limits "
-                + settings.maxQueuedFrames() + " frames (processio.io.write-queue-frames) and "
-                + settings.maxQueuedBytes() + " bytes (processio.io.write-queue-bytes); a frame of " + length
-                + " bytes did not fit. The worker is not keeping up with its input.");
-    }
-
-    private StdinWriteException closedFailure() {
-        return switch (state) {
-            case CLOSING, DISPOSED -> new StdinDisposedException(pool,
-                    "stdin of " + workerLabel + " is closed to new frames", false);
-            case FAILED -> stallReported
-                    ? new StdinStalledException(pool, "stdin of " + workerLabel + " stalled earlier", false, pipeError)
-                    : new BrokenPipeException(pool, "stdin of " + workerLabel + " is broken (" + pipeError.getMessage()
-                            + "): the worker closed its stdin or exited", false, pipeError);
-            case OPEN -> throw new IllegalStateException("open");
-        };
     }
 }

@@ -1,0 +1,314 @@
+package dev.processio.io;
+
+import dev.processio.Backpressure;
+import dev.processio.BridgeRejectedException;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The bounded queue of one worker's stdin: frames accepted and not yet written, and the batch the
+ * writer thread is writing. A frame counts against the limits from the moment it is accepted until
+ * it has been handed to the pipe. It tracks, exactly, which frames of the batch may have had bytes
+ * handed to the pipe, so that a failure says of each frame whether it may have reached the worker.
+ *
+ * <p>Everything but the volatile depth counters is guarded by {@link #lock}; {@code batch} is
+ * changed structurally only by the writer thread, under the lock, so the writer may read it
+ * without. Callbacks of frames ({@link ProcessIO.Frame}) run after the lock is let go.
+ */
+final class FrameQueue {
+
+    private static final int MAX_BATCH_FRAMES = 4096;
+    private static final long MAX_BATCH_BYTES = 4L * ProcessIO.CHUNK_SIZE;
+
+    enum State {
+        /** Accepting frames. */
+        OPEN,
+        /** {@link #close()}: the writer writes what is queued, then closes the pipe. */
+        CLOSING,
+        /** A write failed; every frame has failed. */
+        FAILED,
+        /** {@link #dispose()}: every frame not yet written has failed. */
+        DISPOSED
+    }
+
+    /** The frames a failure ends: those that may have reached the worker, and those that cannot have. */
+    record Ended(List<ProcessIO.Frame> reached, List<ProcessIO.Frame> unreached) {
+    }
+
+    private final String pool;
+    private final String workerLabel;
+    private final ProcessIO.Settings settings;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a frame is queued or the state changes; the writer waits on it. */
+    private final Condition queued = lock.newCondition();
+    /** Signalled when room is freed or the state changes; blocked producers wait on it. */
+    private final Condition room = lock.newCondition();
+
+    private final ArrayDeque<ProcessIO.Frame> queue = new ArrayDeque<>();
+    private final ArrayList<ProcessIO.Frame> batch = new ArrayList<>();
+    /** Frames batch[0, batchDone) are complete. */
+    private int batchDone;
+    /** Frames batch[0, batchTouched) may have had bytes handed to the pipe. */
+    private int batchTouched;
+    private State state = State.OPEN;
+    /** The error that failed the pipe, once FAILED. */
+    private IOException pipeError;
+    /** Whether the pipe failed because the worker was killed for a stall. */
+    private boolean stalled;
+
+    /** {@code state == OPEN}, readable without the lock. */
+    private volatile boolean open = true;
+    // Written under the lock, read without it.
+    private volatile int queuedFrames;
+    private volatile long queuedBytes;
+
+    FrameQueue(String pool, String workerLabel, ProcessIO.Settings settings) {
+        this.pool = pool;
+        this.workerLabel = workerLabel;
+        this.settings = settings;
+    }
+
+    boolean isOpen() {
+        return open;
+    }
+
+    int queuedFrames() {
+        return queuedFrames;
+    }
+
+    long queuedBytes() {
+        return queuedBytes;
+    }
+
+    // ---- producers ------------------------------------------------------------------------------
+
+    /** Queues a frame, waiting for room if {@code mayWait}; a frame that is refused hears why at once. */
+    void enqueue(ProcessIO.Frame f, boolean mayWait) {
+        RuntimeException refused;
+        int length = f.bytes().length;
+        lock.lock();
+        try {
+            refused = admitLocked(length, mayWait);
+            if (refused == null) {
+                queue.addLast(f);
+                queuedFrames = queuedFrames + 1;
+                queuedBytes = queuedBytes + length;
+                queued.signal();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            refused = new BridgeRejectedException(pool,
+                    "interrupted while waiting for room in the stdin queue of " + workerLabel);
+        } finally {
+            lock.unlock();
+        }
+        if (refused != null) {
+            f.failed(refused);
+        }
+    }
+
+    /** Waits for room as the policy allows; returns why a frame of {@code length} bytes cannot be queued, or null. */
+    private RuntimeException admitLocked(int length, boolean mayWait) throws InterruptedException {
+        assert lock.isHeldByCurrentThread();
+        if (state != State.OPEN) {
+            return closedFailure();
+        }
+        if (hasRoom(length)) {
+            return null;
+        }
+        if (!mayWait) {
+            return queueFull(length, false);
+        }
+        long nanos = settings.enqueueTimeout().toNanos();
+        while (!hasRoom(length) && state == State.OPEN) {
+            if (nanos <= 0) {
+                return queueFull(length, true);
+            }
+            nanos = room.awaitNanos(nanos);
+        }
+        return state != State.OPEN ? closedFailure() : null;
+    }
+
+    /** A frame larger than the byte limit fits into an empty queue, so that it can never wait forever. */
+    private boolean hasRoom(int length) {
+        int frames = queuedFrames;
+        return frames == 0 || (frames < settings.maxQueuedFrames() && queuedBytes + length <= settings.maxQueuedBytes());
+    }
+
+    /** Stops accepting frames; the writer writes what is queued, then closes the pipe. */
+    void close() {
+        lock.lock();
+        try {
+            if (state == State.OPEN) {
+                state = State.CLOSING;
+                open = false;
+                queued.signal();
+                room.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Fails every frame not yet written; {@code null} when the queue has failed or been disposed of already. */
+    Ended dispose() {
+        lock.lock();
+        try {
+            if (state == State.FAILED || state == State.DISPOSED) {
+                return null;
+            }
+            state = State.DISPOSED;
+            open = false;
+            return endLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the writer thread ----------------------------------------------------------------------
+
+    /** Moves queued frames into the batch, waiting for one; false when the writer should stop. */
+    boolean takeBatch() throws InterruptedException {
+        lock.lock();
+        try {
+            batch.clear();
+            batchDone = 0;
+            batchTouched = 0;
+            while (queue.isEmpty() && state == State.OPEN) {
+                queued.await();
+            }
+            if (queue.isEmpty() || state == State.FAILED || state == State.DISPOSED) {
+                return false;
+            }
+            long bytes = 0;
+            while (!queue.isEmpty() && batch.size() < MAX_BATCH_FRAMES && bytes < MAX_BATCH_BYTES) {
+                ProcessIO.Frame f = queue.pollFirst();
+                batch.add(f);
+                bytes += f.bytes().length;
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The batch's frames, for the writer thread only. */
+    int batchSize() {
+        return batch.size();
+    }
+
+    byte[] batchBytes(int i) {
+        return batch.get(i).bytes();
+    }
+
+    /**
+     * Marks batch[0, touchedEnd) as possibly on its way to the pipe, before a write that carries
+     * their bytes, so that {@link #dispose()} never reports one of them as unwritten. False once
+     * the queue has failed or been disposed of: the writer must not write.
+     */
+    boolean touch(int touchedEnd) {
+        lock.lock();
+        try {
+            if (state == State.FAILED || state == State.DISPOSED) {
+                return false;
+            }
+            batchTouched = touchedEnd;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frames batch[batchDone, end) have been written whole: free their room and tell them. Returns how many. */
+    int completeUpTo(int end) {
+        int start;
+        lock.lock();
+        try {
+            start = batchDone;
+            if (state != State.FAILED && state != State.DISPOSED) {
+                long bytes = 0;
+                for (int i = start; i < end; i++) {
+                    bytes += batch.get(i).bytes().length;
+                }
+                queuedFrames = queuedFrames - (end - start);
+                queuedBytes = queuedBytes - bytes;
+                room.signalAll();
+            }
+            batchDone = end;
+        } finally {
+            lock.unlock();
+        }
+        for (int i = start; i < end; i++) {
+            batch.get(i).written();
+        }
+        return end - start;
+    }
+
+    /** A write failed: no frame is written again. {@code null} if the queue was disposed of first. */
+    Ended fail(IOException error, boolean byStall) {
+        lock.lock();
+        try {
+            if (state == State.DISPOSED) {
+                return null;
+            }
+            state = State.FAILED;
+            open = false;
+            pipeError = error;
+            stalled = byStall;
+            return endLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes every frame not yet complete out of the queue and the batch, resets the depth and wakes everyone. */
+    private Ended endLocked() {
+        assert lock.isHeldByCurrentThread();
+        List<ProcessIO.Frame> reached = new ArrayList<>(batch.subList(batchDone, batchTouched));
+        List<ProcessIO.Frame> unreached = new ArrayList<>(batch.subList(batchTouched, batch.size()));
+        unreached.addAll(queue);
+        queue.clear();
+        queuedFrames = 0;
+        queuedBytes = 0;
+        queued.signal();
+        room.signalAll();
+        return new Ended(reached, unreached);
+    }
+
+    static void failAll(List<ProcessIO.Frame> frames, StdinWriteException cause) {
+        for (ProcessIO.Frame f : frames) {
+            f.failed(cause);
+        }
+    }
+
+    // ---- messages -------------------------------------------------------------------------------
+
+    private BridgeRejectedException queueFull(int length, boolean waited) {
+        String wait = waited
+                ? " after waiting " + settings.enqueueTimeout().toMillis() + " ms (processio.io.enqueue-timeout)"
+                : settings.backpressure() == Backpressure.FAIL ? " (processio.io.backpressure=fail)" : "";
+        return new BridgeRejectedException(pool, "stdin queue of " + workerLabel + " is full" + wait + ": "
+                + queuedFrames + " frames and " + queuedBytes + " bytes queued, limits "
+                + settings.maxQueuedFrames() + " frames (processio.io.write-queue-frames) and "
+                + settings.maxQueuedBytes() + " bytes (processio.io.write-queue-bytes); a frame of " + length
+                + " bytes did not fit. The worker is not keeping up with its input.");
+    }
+
+    private StdinWriteException closedFailure() {
+        assert lock.isHeldByCurrentThread();
+        return switch (state) {
+            case CLOSING, DISPOSED -> new StdinDisposedException(pool,
+                    "stdin of " + workerLabel + " is closed to new frames", false);
+            case FAILED -> stalled
+                    ? new StdinStalledException(pool, "stdin of " + workerLabel + " stalled earlier", false, pipeError)
+                    : new BrokenPipeException(pool, "stdin of " + workerLabel + " is broken (" + pipeError.getMessage()
+                            + "): the worker closed its stdin or exited", false, pipeError);
+            case OPEN -> throw new IllegalStateException("open");
+        };
+    }
+}
