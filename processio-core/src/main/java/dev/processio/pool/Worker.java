@@ -40,14 +40,6 @@ import tools.jackson.databind.JsonNode;
  * in case a grandchild holds them open), every call it still holds fails and the listener hears
  * {@link Listener#exited} once.
  *
- * <h2>How a call fails</h2>
- * <ul>
- *   <li>{@link StdinWriteException} with {@code reachedWorker() == false}: no byte of the request was
- *       written; the caller may send it to another worker.</li>
- *   <li>{@link WorkerLostException}: the request was (or may have been) written and the worker
- *       died or broke before replying.</li>
- * </ul>
- *
  * <h2>Threads</h2>
  * Thread-safe. Requests are held in a concurrent map; whoever removes an id from it reports the
  * request's end, so each request hears {@link Request#replied} or {@link Request#failed} at most
