@@ -3,6 +3,7 @@ package dev.processio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.processio.io.ProcessIO;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,14 @@ class NodeBridgeOptionsTests {
     }
 
     // ---- tier two: questionable values are clamped with one warning --------------------------
+
+    /** The stdin write path's own defaults, for those who use it alone, are the options' defaults. */
+    @Test
+    void theStdinDefaultsAreTheOptionsDefaults() {
+        NodeBridgeOptions o = valid().build();
+        assertThat(ProcessIO.Settings.defaults()).isEqualTo(new ProcessIO.Settings(o.writeQueueFrames(),
+                o.writeQueueBytes(), o.backpressure(), o.enqueueTimeout(), o.writeTimeout()));
+    }
 
     @Test
     void theDefaultsLogNothing() {

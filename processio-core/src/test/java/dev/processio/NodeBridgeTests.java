@@ -389,6 +389,33 @@ class NodeBridgeTests {
         assertThat(bridge.snapshot().restarts().getOrDefault(RestartCause.RECYCLE, 0L)).isGreaterThanOrEqualTo(28);
     }
 
+    /** A worker at its limit whose replacement cannot start serves on, with a fresh allowance; no call fails. */
+    @Test
+    void aWorkerAtItsLimitServesOnWhenItsReplacementCannotStart() throws Exception {
+        Path module = temp.resolve("module.mjs");
+        Files.copy(TestWorkers.file("pool.mjs"), module);
+        NodeBridge bridge = bridge(module, b -> b.maxWorkers(1).recycleMaxRequests(5));
+        long pid = bridge.call("pid", null, Long.class);
+        Files.copy(TestWorkers.file("syntax-error.mjs"), module, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // The fifth call is the last one the limit allows; the replacement started then fails to load.
+        for (int i = 0; i < 4; i++) {
+            assertThat(bridge.call("echo", "c" + i, String.class)).isEqualTo("c" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(bridge.snapshot().workers().get(0)
+                .lastError()).startsWith("replacement for recycling failed to start"));
+        assertThat(bridge.call("pid", null, Long.class)).isEqualTo(pid);
+        assertThat(bridge.snapshot().restarts()).isEmpty();
+
+        // With the module fixed, the next time it reaches its limit the replacement takes over.
+        Files.copy(TestWorkers.file("pool.mjs"), module, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        for (int i = 0; i < 5; i++) {
+            assertThat(bridge.call("echo", "d" + i, String.class)).isEqualTo("d" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> bridge.snapshot().restarts()
+                .getOrDefault(RestartCause.RECYCLE, 0L) == 1);
+        assertThat(bridge.call("pid", null, Long.class)).isNotEqualTo(pid);
+    }
+
     /**
      * A replacement that dies because its slot was quarantined meanwhile must not overwrite why the
      * slot was quarantined.

@@ -224,13 +224,18 @@ final class FrameQueue {
         }
     }
 
-    /** Frames batch[batchDone, end) have been written whole: free their room and tell them. Returns how many. */
+    /**
+     * Frames batch[batchDone, end) have been written whole: free their room and tell them. Returns
+     * how many. Frames that {@link #dispose()} failed meanwhile, as possibly reached, hear nothing more.
+     */
     int completeUpTo(int end) {
         int start;
+        boolean ended;
         lock.lock();
         try {
             start = batchDone;
-            if (state != State.FAILED && state != State.DISPOSED) {
+            ended = state == State.FAILED || state == State.DISPOSED;
+            if (!ended) {
                 long bytes = 0;
                 for (int i = start; i < end; i++) {
                     bytes += batch.get(i).bytes().length;
@@ -243,8 +248,10 @@ final class FrameQueue {
         } finally {
             lock.unlock();
         }
-        for (int i = start; i < end; i++) {
-            batch.get(i).written();
+        if (!ended) {
+            for (int i = start; i < end; i++) {
+                batch.get(i).written();
+            }
         }
         return end - start;
     }

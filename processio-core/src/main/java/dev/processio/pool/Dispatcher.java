@@ -36,8 +36,9 @@ import tools.jackson.core.JacksonException;
  * </table>
  * The metrics outcome of a failed call follows from its exception type, in {@link #outcomeOf}.
  *
- * <p>Thread-safe and lock-free. Runs on callers' threads and on every processio thread that can
- * report the end of an attempt; the pool's class comment lists them.
+ * <p>Thread-safe, and takes no lock of its own; growing the pool and recording a worker's
+ * timeout take the lifecycle lock, briefly. Runs on callers' threads and on every processio
+ * thread that can report the end of an attempt; the pool's class comment lists them.
  */
 final class Dispatcher {
 
@@ -115,7 +116,11 @@ final class Dispatcher {
         drain();
     }
 
-    /** Gives waiting calls to workers while there is room. */
+    /**
+     * Gives waiting calls to workers while there is room. The lease is taken before a call is
+     * polled, so that a lease given back concurrently is never missed: whoever gives one back
+     * drains after, and whoever queues a call drains after queuing it.
+     */
     void drain() {
         while (!pending.isEmpty()) {
             WorkerEntry e = gate.take();
@@ -123,9 +128,14 @@ final class Dispatcher {
                 return;
             }
             PoolCall call = pending.poll();
-            if (call == null || call.isFinished()) {
-                gate.giveBack(e, Gate.Verdict.NONE, 0, null);
-                continue;
+            while (call != null && call.isFinished()) {
+                call = pending.poll();
+            }
+            if (call == null) {
+                // Another thread took the last one, or a call is still on its way into the queue;
+                // its thread drains after queuing it.
+                gate.untake(e);
+                return;
             }
             send(e, call, false);
         }
@@ -133,13 +143,14 @@ final class Dispatcher {
 
     private void send(WorkerEntry e, PoolCall call, boolean mayWait) {
         call.leased(e, clock.getAsLong());
+        gate.committed(e);
         if (call.isFinished()) {
             // Ended (timed out) while being handed over.
             release(call, Gate.Verdict.NONE, null);
             return;
         }
         e.worker.send(call, mayWait);
-        if (call.isFinished() && e.worker.forget(call.id)) {
+        if (call.isFinished() && e.worker.cancel(call.id)) {
             // It timed out while being handed over, before the sweep could find it on the worker.
             release(call, Gate.Verdict.NONE, null);
         }
@@ -231,7 +242,7 @@ final class Dispatcher {
                 + " ms): " + view.describeCapacity()));
     }
 
-    /** Ends the calls whose deadline or acquire timeout has passed at {@code now}, waiting or on {@code held}. */
+    /** Ends the waiting calls whose deadline or acquire timeout has passed at {@code now}. */
     void expireWaiting(long now) {
         for (PoolCall call : pending) {
             if (call.isFinished()) {
@@ -249,8 +260,8 @@ final class Dispatcher {
     /** A call a worker holds, looked at by the sweep. */
     void expireHeld(WorkerEntry e, PoolCall call, long now) {
         if (call.isFinished()) {
-            // Ended elsewhere while a worker still held it: let go of it.
-            if (e.worker.forget(call.id)) {
+            // Ended elsewhere while a worker still held it: let go of it, and tell the worker.
+            if (e.worker.cancel(call.id)) {
                 release(call, Gate.Verdict.NONE, null);
             }
         } else if (call.expired(now)) {

@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
  * at most one lease at a time ({@link PoolCall#takeLease()} hands it back exactly once).
  *
  * <p>Every outcome reported to a breaker goes through here, so that after each one the breaker's
- * state is looked at: when it has opened, {@code breakerOpened} quarantines the slot. The pool does
+ * state is looked at: when it has opened, the {@link Supervisor} quarantines the slot. The pool does
  * not listen to breaker events, since with a listener attached Resilience4j allocates an event for
  * every call.
  *
@@ -33,15 +33,14 @@ final class Gate {
     private final Slot[] slots;
     private final int maxLoad;
     private final LongSupplier clock;
-    private final Consumer<Slot> breakerOpened;
+    private final Supervisor supervisor;
     private final Consumer<WorkerEntry> capReached;
 
-    Gate(Slot[] slots, int maxLoad, LongSupplier clock, Consumer<Slot> breakerOpened,
-            Consumer<WorkerEntry> capReached) {
+    Gate(Slot[] slots, int maxLoad, LongSupplier clock, Supervisor supervisor, Consumer<WorkerEntry> capReached) {
         this.slots = slots;
         this.maxLoad = maxLoad;
         this.clock = clock;
-        this.breakerOpened = breakerOpened;
+        this.supervisor = supervisor;
         this.capReached = capReached;
     }
 
@@ -91,22 +90,34 @@ final class Gate {
     }
 
     /** Counts a call given to {@code e}; false, with nothing counted, once it has had its {@code maxCalls}. */
-    private boolean withinCap(WorkerEntry e) {
-        long max = e.maxCalls;
-        if (max <= 0) {
+    private static boolean withinCap(WorkerEntry e) {
+        if (e.maxCalls <= 0) {
             return true;
         }
-        long given = e.given.incrementAndGet();
-        if (given > max) {
+        if (e.given.incrementAndGet() > e.maxCalls) {
             e.given.decrementAndGet();
             return false;
         }
-        if (given == max) {
-            // Its last call: it takes no more, and its replacement starts now.
-            e.capped = true;
+        return true;
+    }
+
+    /**
+     * A call is on its way on a lease of {@code e}: if it was the last one {@code max-requests}
+     * allows, the worker takes no more and its replacement starts.
+     */
+    void committed(WorkerEntry e) {
+        if (e.reachedMaxCalls() && e.cap()) {
             capReached.accept(e);
         }
-        return true;
+    }
+
+    /** Gives back a lease that carried no call: as if {@link #take()} had not happened. */
+    void untake(WorkerEntry e) {
+        if (e.maxCalls > 0) {
+            e.given.decrementAndGet();
+        }
+        e.load.decrementAndGet();
+        e.slot.breaker.releasePermission();
     }
 
     /** Gives back a lease taken by {@link #take()}, counting the attempt on the breaker as {@code verdict}. */
@@ -139,10 +150,16 @@ final class Gate {
         }
     }
 
-    /** Quarantines the slot if its breaker is open; also finds breakers that someone else opened. */
+    /**
+     * Quarantines the slot if its breaker is open (also one that someone else opened), and starts
+     * its back-off over once the breaker has closed again.
+     */
     void checkBreaker(Slot slot) {
-        if (isOpen(slot.breaker)) {
-            breakerOpened.accept(slot);
+        CircuitBreaker.State state = slot.breaker.getState();
+        if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) {
+            supervisor.breakerOpened(slot);
+        } else if (state == CircuitBreaker.State.CLOSED && slot.hasOpenings()) {
+            supervisor.breakerClosed(slot);
         }
     }
 

@@ -106,6 +106,16 @@ final class Housekeeper {
         }
     }
 
+    /** Runs a task on the housekeeper; returns false, without running it, once it has been shut down. */
+    boolean submit(Runnable task) {
+        try {
+            executor.execute(task);
+            return true;
+        } catch (RejectedExecutionException closedAlready) {
+            return false;
+        }
+    }
+
     /** Runs a task on the housekeeper; on the calling thread once it has been shut down. */
     void execute(Runnable task) {
         try {
@@ -148,7 +158,6 @@ final class Housekeeper {
             supervisor.respawnDue(now);
             for (Slot slot : slots) {
                 gate.checkBreaker(slot);
-                supervisor.resetBackoffIfClosed(slot);
                 WorkerEntry e = slot.active;
                 if (e == null || e.state() != WorkerState.READY || slot.isQuarantined()) {
                     continue;

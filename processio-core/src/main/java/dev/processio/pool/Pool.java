@@ -96,7 +96,7 @@ public final class Pool {
         this.metrics = factory == null ? MetricsTracker.NONE : factory.create(view);
         this.supervisor = new Supervisor(options, workerSettings, slots, metrics, clock, housekeeper, view);
         Recycler[] recyclerRef = new Recycler[1];
-        Gate gate = new Gate(slots, options.maxInFlightPerWorker(), clock, supervisor::breakerOpened,
+        Gate gate = new Gate(slots, options.maxInFlightPerWorker(), clock, supervisor,
                 e -> recyclerRef[0].capReached(e));
         this.dispatcher = new Dispatcher(name, gate, new PendingCalls(options.maxPending()), supervisor, view, metrics,
                 clock, Housekeeper.saturatedNanos(options.acquireTimeout()));
@@ -230,17 +230,17 @@ public final class Pool {
      * Times here are real time, whatever the pool's clock.
      */
     public void close() {
-        if (supervisor.isClosed()) {
+        List<WorkerEntry> entries = supervisor.close();
+        if (entries == null) {
             return;
         }
-        List<WorkerEntry> entries = supervisor.close();
         List<Worker> workers = new ArrayList<>(entries.size());
         for (WorkerEntry e : entries) {
             workers.add(e.worker);
         }
         dispatcher.failPending(dispatcher::disposed);
-        long graceEnd = System.nanoTime() + options.gracePeriod().toNanos();
-        while (dispatcher.activeCalls() > 0 && System.nanoTime() < graceEnd && anyAlive(workers)) {
+        long graceEnd = System.nanoTime() + Housekeeper.saturatedNanos(options.gracePeriod());
+        while (dispatcher.activeCalls() > 0 && graceEnd - System.nanoTime() > 0 && anyAlive(workers)) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
         List<ProcessHandle> descendants = new ArrayList<>();

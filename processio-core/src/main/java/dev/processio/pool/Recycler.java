@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * the old worker finishes the calls it holds and exits. No call fails because of it.
  *
  * <p>The limits ({@code processio.recycle.max-requests}, {@code max-age}, {@code max-memory}) are
- * caps: a worker that reaches one takes no new call from that moment ({@link WorkerEntry#capped}),
+ * caps: a worker that reaches one takes no new call from that moment ({@link WorkerEntry#cap()}),
  * and calls go to the other workers or wait for the replacement. A manual recycle or rolling
  * restart lets the old worker serve until its replacement is ready. If a replacement fails to
  * start, the old worker serves on; one that reached a limit gets a fresh allowance of calls.
@@ -50,7 +50,7 @@ final class Recycler {
         this.housekeeper = housekeeper;
     }
 
-    /** {@code e} was given its last call under {@code processio.recycle.max-requests}. On a caller's thread. */
+    /** {@code e} was given its last call under {@code processio.recycle.max-requests}; on the thread that gave it. */
     void capReached(WorkerEntry e) {
         LOG.info("[{}] recycling {}: it was given {} calls (processio.recycle.max-requests)", name, e.label(),
                 e.maxCalls);
@@ -59,7 +59,7 @@ final class Recycler {
 
     /** Recycles {@code e} if it reached {@code max-age} or {@code max-memory} at {@code now}. On the housekeeper. */
     void checkLimits(WorkerEntry e, long now) {
-        if (e.capped) {
+        if (e.isCapped()) {
             return;
         }
         String why = null;
@@ -73,8 +73,7 @@ final class Recycler {
                         + options.recycleMaxMemory() + " bytes)";
             }
         }
-        if (why != null) {
-            e.capped = true;
+        if (why != null && e.cap()) {
             LOG.info("[{}] recycling {}: {}", name, e.label(), why);
             recycle(e, RestartCause.RECYCLE);
         }
@@ -136,12 +135,12 @@ final class Recycler {
                 } finally {
                     supervisor.lock.unlock();
                 }
+                dispatcher.drain();
                 throw new CompletionException(error);
             }
-            if (!swap(slot, old, replacement, cause)) {
-                return null;
+            if (swap(slot, old, replacement, cause)) {
+                supervisor.drainAndStop(old);
             }
-            supervisor.drainAndStop(old);
             dispatcher.drain();
             return null;
         });
@@ -159,8 +158,11 @@ final class Recycler {
             if (supervisor.isClosed() || slot.active != old || slot.isQuarantined()
                     || !replacement.worker.isAlive()
                     || !replacement.transition(WorkerState.STARTING, WorkerState.READY)) {
-                replacement.worker.closeStdin();
+                // Its process is stopped; the pool does not hold it any more.
+                replacement.worker.kill();
                 old.recycling = false;
+                replacementFailedLocked(old, new IllegalStateException(replacement.label()
+                        + " was ready but could not take over"));
                 return false;
             }
             slot.active = replacement;
@@ -184,8 +186,7 @@ final class Recycler {
         if (old.slot.active != old || old.slot.isQuarantined()) {
             return;
         }
-        old.given.set(0);
-        old.capped = false;
+        old.uncap();
         String text = "replacement for recycling failed to start: " + error.getMessage();
         old.slot.noteError(text);
         LOG.warn("[{}] {}; {} keeps serving", name, text, old.label());

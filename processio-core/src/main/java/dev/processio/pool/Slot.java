@@ -38,7 +38,7 @@ final class Slot {
 
     private volatile boolean quarantined;
     /** Breaker openings since it was last closed; drives the back-off. */
-    private int openings;
+    private volatile int openings;
     /** When the replacement of a quarantined slot may start, on the pool's clock. */
     private volatile long respawnAtNanos;
 

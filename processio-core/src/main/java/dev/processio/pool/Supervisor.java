@@ -5,6 +5,7 @@ import dev.processio.NodeBridgeOptions;
 import dev.processio.RestartCause;
 import dev.processio.WorkerState;
 import dev.processio.metrics.MetricsTracker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -123,9 +124,7 @@ final class Supervisor implements Worker.Listener {
                 throw failure;
             }
             slot.breaker.transitionToOpenState();
-            List<Worker> victims = quarantineLocked(slot, RestartCause.STARTUP,
-                    "failed to start: " + failure.getMessage());
-            housekeeper.execute(() -> afterQuarantine(victims));
+            afterQuarantine(quarantineLocked(slot, RestartCause.STARTUP, "failed to start: " + failure.getMessage()));
             return null;
         }
         if (e == null) {
@@ -208,7 +207,7 @@ final class Supervisor implements Worker.Listener {
         if (e == null) {
             return;
         }
-        List<Worker> victims;
+        boolean crashed;
         lock.lock();
         try {
             Slot slot = e.slot;
@@ -218,21 +217,15 @@ final class Supervisor implements Worker.Listener {
                 slot.departed(e);
                 return;
             }
-            if (closed || was == WorkerState.DRAINING || slot.active != e) {
-                // Stopped on purpose, or a replacement that failed while the old worker served on.
-                return;
-            }
-            if (slot.isQuarantined() || was != WorkerState.READY) {
-                // Quarantined already, or failed to start: startFailed() deals with it.
-                return;
-            }
-            slot.breaker.transitionToOpenState();
-            victims = quarantineLocked(slot, RestartCause.CRASH,
-                    worker.label() + " exited with " + status.describe() + tail(worker));
+            // Not a crash when stopped on purpose, when a replacement failed while the old worker
+            // served on, when quarantined already, or when it failed to start (startFailed() sees to that).
+            crashed = !closed && was == WorkerState.READY && slot.active == e && !slot.isQuarantined();
         } finally {
             lock.unlock();
         }
-        afterQuarantine(victims);
+        if (crashed) {
+            hardFault(e, RestartCause.CRASH, worker.label() + " exited with " + status.describe() + tail(worker));
+        }
     }
 
     @Override
@@ -249,14 +242,18 @@ final class Supervisor implements Worker.Listener {
 
     /** A hard fault of a slot's worker: its breaker opens and the slot is quarantined at once. */
     private void hardFault(WorkerEntry e, RestartCause cause, String error) {
+        Slot slot = e.slot;
+        if (closed || slot.active != e || slot.isQuarantined()) {
+            return;
+        }
+        // Outside the lock: the breaker tells its event consumers, the application's code, at once.
+        slot.breaker.transitionToOpenState();
         List<Worker> victims;
         lock.lock();
         try {
-            Slot slot = e.slot;
             if (closed || slot.active != e || slot.isQuarantined()) {
                 return;
             }
-            slot.breaker.transitionToOpenState();
             victims = quarantineLocked(slot, cause, error);
         } finally {
             lock.unlock();
@@ -314,6 +311,13 @@ final class Supervisor implements Worker.Listener {
     }
 
     private void afterQuarantine(List<Worker> victims) {
+        if (lock.isHeldByCurrentThread()) {
+            // Reached under the lock (a worker that failed before its start returned): kills and
+            // the callers' futures never run with it held. Once the housekeeper has stopped, the
+            // pool is closed, and close() kills and fails everything itself.
+            housekeeper.submit(() -> afterQuarantine(victims));
+            return;
+        }
         for (Worker w : victims) {
             if (w.isAlive()) {
                 w.kill();
@@ -343,8 +347,8 @@ final class Supervisor implements Worker.Listener {
             slot.leaveQuarantine();
             WorkerEntry e = slot.active;
             if (e != null) {
-                slot.departed(e);
                 slot.active = null;
+                slot.departed(e);
                 old = e.worker;
             }
             slot.breaker.transitionToHalfOpenState();
@@ -358,13 +362,12 @@ final class Supervisor implements Worker.Listener {
     }
 
     /** The breaker of a slot closed again after openings: its back-off starts over. */
-    void resetBackoffIfClosed(Slot slot) {
-        if (!slot.hasOpenings() || slot.breaker.getState() != io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED) {
-            return;
-        }
+    void breakerClosed(Slot slot) {
         lock.lock();
         try {
-            slot.breakerClosed();
+            if (slot.breaker.getState() == CircuitBreaker.State.CLOSED) {
+                slot.breakerClosed();
+            }
         } finally {
             lock.unlock();
         }
@@ -380,8 +383,8 @@ final class Supervisor implements Worker.Listener {
         }
         lock.lock();
         try {
-            if (closed || e.slot.active != e || e.load.get() != 0 || !e.transition(WorkerState.READY,
-                    WorkerState.DRAINING)) {
+            if (closed || e.slot.active != e || e.load.get() != 0 || e.recycling
+                    || !e.transition(WorkerState.READY, WorkerState.DRAINING)) {
                 return false;
             }
             e.slot.active = null;
@@ -414,10 +417,13 @@ final class Supervisor implements Worker.Listener {
         }, options.gracePeriod().toNanos() + kill);
     }
 
-    /** Marks the pool closed and returns every worker it holds. */
+    /** Marks the pool closed and returns every worker it holds; {@code null} if it was closed already. */
     List<WorkerEntry> close() {
         lock.lock();
         try {
+            if (closed) {
+                return null;
+            }
             closed = true;
             List<WorkerEntry> all = new ArrayList<>();
             for (Slot slot : slots) {

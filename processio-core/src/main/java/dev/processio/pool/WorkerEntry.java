@@ -1,6 +1,7 @@
 package dev.processio.pool;
 
 import dev.processio.WorkerState;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,7 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Ownership: {@code state} and {@code recycling} change only under the pool's lifecycle lock
  * ({@link Supervisor#lock}) and are read anywhere. {@code load}, {@code given} and {@code served}
- * change only in {@link Gate}, lock-free. {@code lastUsedNanos} is written by {@link Gate} and
+ * change only in {@link Gate}, lock-free (and {@code given} is reset by {@link #uncap()}). {@code lastUsedNanos} is written by {@link Gate} and
  * read by the housekeeper.
  */
 final class WorkerEntry {
@@ -32,9 +33,10 @@ final class WorkerEntry {
     boolean recycling;
     /**
      * Whether it reached a recycling limit (requests, age, memory): from then on it takes no new
-     * call, so that the limit is a cap and not a trigger. Set once, by whoever sees the limit.
+     * call, so that the limit is a cap and not a trigger. Set by whoever sees the limit first
+     * ({@link #cap()}); cleared only when its replacement fails to start ({@link #uncap()}).
      */
-    volatile boolean capped;
+    private final AtomicBoolean capped = new AtomicBoolean();
 
     /** Calls it holds now: the load units {@link Gate} has handed out for it. */
     final AtomicInteger load = new AtomicInteger();
@@ -83,7 +85,28 @@ final class WorkerEntry {
 
     /** Whether new calls may be given to it. */
     boolean takesCalls() {
-        return state == WorkerState.READY && !capped && !slot.isQuarantined() && worker.stdin().isOpen();
+        return state == WorkerState.READY && !capped.get() && !slot.isQuarantined() && worker.stdin().isOpen();
+    }
+
+    boolean isCapped() {
+        return capped.get();
+    }
+
+    /** Marks it as having reached a recycling limit; true for the one caller that did so first. */
+    boolean cap() {
+        return capped.compareAndSet(false, true);
+    }
+
+    /** Its replacement did not start: it serves on, with a fresh allowance of calls. Lifecycle lock held. */
+    void uncap() {
+        assert lifecycle.isHeldByCurrentThread();
+        given.set(0);
+        capped.set(false);
+    }
+
+    /** Whether it has been given all the calls {@code max-requests} allows. */
+    boolean reachedMaxCalls() {
+        return maxCalls > 0 && given.get() >= maxCalls;
     }
 
     String label() {
