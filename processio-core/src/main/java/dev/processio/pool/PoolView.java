@@ -60,7 +60,7 @@ final class PoolView implements PoolStats {
                 Worker w = e.worker;
                 // Cumulative stdin figures belong to the slot: shown once, on its first row.
                 workers.add(new WorkerSnapshot(slot.number, w.pid(), state, Duration.ofNanos(now - e.startedNanos),
-                        e.served.get(), e.load.get(), w.stdin().queuedFrames(), w.stdin().queuedBytes(),
+                        e.served.get(), w.inFlight(), w.stdin().queuedFrames(), w.stdin().queuedBytes(),
                         first ? slot.drainWaits() : 0, Duration.ofNanos(first ? slot.drainNanos() : 0),
                         first ? slot.epipeCount() : 0, slotRestarts, breaker, slot.lastError(), w.stderrTail()));
                 first = false;

@@ -472,6 +472,7 @@ final class Worker implements ProcessIO.Owner {
         return stderr.tail();
     }
 
+    /** Requests it holds now: calls and heartbeat pings (a snapshot's {@code inFlight}). */
     int inFlight() {
         return held.size();
     }
