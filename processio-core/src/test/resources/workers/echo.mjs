@@ -32,6 +32,20 @@ export function delay({ ms, value } = {}, { id, signal }) {
   });
 }
 
+// Waits `ms` without looking at its signal, then reads it: a cancel that came meanwhile must
+// show. What it saw is kept for lastSignalRead, since its own reply is late by then.
+let signalRead = null;
+export async function readSignalLater({ ms }, context) {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const { signal } = context;
+  signalRead = { id: context.id, aborted: signal.aborted, reason: signal.reason?.name ?? null };
+  return signalRead;
+}
+
+export function lastSignalRead() {
+  return signalRead;
+}
+
 export function fail({ message } = {}) {
   throw new TypeError(message);
 }

@@ -323,6 +323,73 @@ class WorkerTests {
         assertThat(call).isNotDone();
     }
 
+    /** The runtime makes a handler's AbortSignal only when the handler asks; a cancel that came first still shows. */
+    @Test
+    void aCancelReachesAHandlerThatReadsItsSignalOnlyLater() throws Exception {
+        Worker w = node("echo.mjs");
+        long id = ids.getAndIncrement();
+        CompletableFuture<RpcReply> call = send(w, id, codec.request(id, "readSignalLater", Map.of("ms", 1000)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> w.stdin().framesWritten() > 0);
+        assertThat(w.cancel(id)).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.lateIds.contains(id));
+        JsonNode seen = result(w, "lastSignalRead", null);
+        assertThat(seen.get("id").longValue()).isEqualTo(id);
+        assertThat(seen.get("aborted").booleanValue()).isTrue();
+        assertThat(seen.get("reason").stringValue()).isEqualTo("CancelledError");
+        assertThat(call).isNotDone();
+    }
+
+    /**
+     * A host that reads no replies makes the runtime stop reading requests once its stdout pipe is
+     * full: it never buffers replies without bound. Requests then back up in the host's pipe, so
+     * a host thread that keeps writing blocks long before it has written them all.
+     */
+    @Test
+    void theRuntimeStopsReadingRequestsWhileItsRepliesAreNotRead() throws Exception {
+        Process p = new ProcessBuilder(runtime.command(TestWorkers.node(), List.of(), TestWorkers.file("echo.mjs")))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            int requests = 20_000;
+            byte[] request = codec.request(1, "big", Map.of("bytes", 1000));
+            AtomicLong written = new AtomicLong();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < requests; i++) {
+                        p.getOutputStream().write(request);
+                        p.getOutputStream().flush();
+                        written.incrementAndGet();
+                    }
+                } catch (java.io.IOException stopped) {
+                    // The process was killed at the end of the test.
+                }
+            }, "test-request-writer");
+            writer.setDaemon(true);
+            writer.start();
+            // Reading everything would take it a moment; it stops instead, and so does the writer.
+            long[] last = {-1};
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> {
+                long now = written.get();
+                boolean still = now == last[0];
+                last[0] = now;
+                return still;
+            });
+            assertThat(written.get()).isLessThan(requests);
+            // Reading the replies lets it go on: every request is answered.
+            long lines = 0;
+            var in = new java.io.BufferedInputStream(p.getInputStream());
+            for (int b; lines < requests + 1 && (b = in.read()) >= 0; ) {
+                if (b == '\n') {
+                    lines++;
+                }
+            }
+            assertThat(lines).isEqualTo(requests + 1);
+            assertThat(written.get()).isEqualTo(requests);
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     // ---- start-up failures ------------------------------------------------------------------
 
     @Test

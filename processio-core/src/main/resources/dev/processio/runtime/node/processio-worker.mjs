@@ -67,18 +67,35 @@ try {
 const methods = collectMethods(userModule);
 
 // --- protocol output ---------------------------------------------------------------------
+// Replies that are ready in the same turn of the event loop go out in one write: lines are
+// collected and written together once the current callbacks and promise reactions have run.
 
+let outLines = [];      // whole lines, newline included, not yet handed to stdout
+let flushQueued = false;
 let unflushedWrites = 0; // protocol writes whose data has not yet reached the pipe
 let waitingForDrain = false;
 
-// Writes one whole line. When the pipe to the host is full, stop reading requests until it
-// drains, so a host that does not read replies cannot make us buffer without bound.
 function send(line) {
+  outLines.push(line + '\n');
+  if (!flushQueued) {
+    flushQueued = true;
+    process.nextTick(flush);
+  }
+}
+
+function flushed() {
+  unflushedWrites--;
+  exitIfDone();
+}
+
+// Writes the collected lines. When the pipe to the host is full, stop reading requests until
+// it drains, so a host that does not read replies cannot make us buffer without bound.
+function flush() {
+  flushQueued = false;
+  const text = outLines.length === 1 ? outLines[0] : outLines.join('');
+  outLines = [];
   unflushedWrites++;
-  const ok = writeProtocol(line + '\n', () => {
-    unflushedWrites--;
-    exitIfDone();
-  });
+  const ok = writeProtocol(text, flushed);
   if (!ok && !waitingForDrain) {
     waitingForDrain = true;
     process.stdin.pause();
@@ -89,8 +106,9 @@ function send(line) {
   }
 }
 
+// A string of n UTF-16 units takes at most 3n bytes in UTF-8: most lines need no counting.
 function fits(line) {
-  return Buffer.byteLength(line) + 1 <= maxFrameSize;
+  return 3 * line.length + 1 <= maxFrameSize || Buffer.byteLength(line) + 1 <= maxFrameSize;
 }
 
 function sendResult(id, value) {
@@ -138,7 +156,38 @@ class InvalidParamsError extends Error {
   name = 'InvalidParamsError';
 }
 
-const controllers = new Map(); // request id -> AbortController, for processio/cancel
+// The context a handler gets as its second argument. Its AbortSignal is made only when a
+// handler asks for it: most never do, and an AbortController per call is the runtime's
+// largest cost. A cancel that arrives first is kept, so a signal asked for later is aborted.
+class Context {
+  #controller = null;
+  #cancelReason = null;
+
+  constructor(id, method) {
+    this.id = id;
+    this.method = method;
+  }
+
+  get signal() {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#cancelReason !== null) this.#controller.abort(this.#cancelReason);
+    }
+    return this.#controller.signal;
+  }
+
+  invalidParams(message) {
+    return new InvalidParamsError(message);
+  }
+
+  cancel(reason) {
+    if (this.#cancelReason !== null) return;
+    this.#cancelReason = reason;
+    if (this.#controller !== null) this.#controller.abort(reason);
+  }
+}
+
+const contexts = new Map(); // request id -> Context of a request in flight, for processio/cancel
 let running = 0; // handlers not yet settled, notifications included
 let closing = false; // processio/shutdown or EOF seen: accept no more requests
 
@@ -178,11 +227,11 @@ function handleReserved(method, params, hasId, id) {
       if (hasId) sendResult(id, { pid: process.pid, inFlight: running });
       return;
     case 'processio/cancel': {
-      const controller = controllers.get(params?.id);
-      if (controller && !controller.signal.aborted) {
+      const context = contexts.get(params?.id);
+      if (context) {
         const reason = new Error(`request ${params.id} was cancelled by the host`);
         reason.name = 'CancelledError';
-        controller.abort(reason);
+        context.cancel(reason);
       }
       if (hasId) sendResult(id, null);
       return;
@@ -199,44 +248,40 @@ function handleReserved(method, params, hasId, id) {
 // Calls a handler without waiting for it: async handlers of different requests run
 // concurrently, and each reply goes out as soon as its handler settles.
 function invoke({ fn, owner }, method, params, id) {
-  const controller = new AbortController();
-  if (id !== null) controllers.set(id, controller);
+  const context = new Context(id, method);
+  if (id !== null) contexts.set(id, context);
   running++;
-  const context = {
-    id,
-    method,
-    signal: controller.signal,
-    invalidParams: (message) => new InvalidParamsError(message),
-  };
-  const settle = (failed, value) => {
-    running--;
-    if (id !== null && controllers.get(id) === controller) controllers.delete(id);
-    if (id === null) {
-      // A notification has nobody to answer, but its failure should not vanish silently.
-      if (failed) stderr.write(`processio: notification ${method} failed: ${value?.stack ?? describe(value)}\n`);
-    } else if (!failed) {
-      sendResult(id, value);
-    } else if (value instanceof InvalidParamsError) {
-      sendError(id, INVALID_PARAMS, value.message);
-    } else {
-      sendError(id, HANDLER_ERROR, describe(value), {
-        type: String(value?.name ?? typeof value),
-        stack: typeof value?.stack === 'string' ? value.stack : null,
-      });
-    }
-    exitIfDone();
-  };
   let outcome;
   try {
     outcome = fn.call(owner, params, context);
   } catch (err) {
-    return settle(true, err);
+    return settle(context, true, err);
   }
   if (typeof outcome?.then === 'function') {
-    Promise.resolve(outcome).then((value) => settle(false, value), (err) => settle(true, err));
+    Promise.resolve(outcome).then((value) => settle(context, false, value), (err) => settle(context, true, err));
   } else {
-    settle(false, outcome);
+    settle(context, false, outcome);
   }
+}
+
+function settle(context, failed, value) {
+  const { id, method } = context;
+  running--;
+  if (id !== null && contexts.get(id) === context) contexts.delete(id);
+  if (id === null) {
+    // A notification has nobody to answer, but its failure should not vanish silently.
+    if (failed) stderr.write(`processio: notification ${method} failed: ${value?.stack ?? describe(value)}\n`);
+  } else if (!failed) {
+    sendResult(id, value);
+  } else if (value instanceof InvalidParamsError) {
+    sendError(id, INVALID_PARAMS, value.message);
+  } else {
+    sendError(id, HANDLER_ERROR, describe(value), {
+      type: String(value?.name ?? typeof value),
+      stack: typeof value?.stack === 'string' ? value.stack : null,
+    });
+  }
+  exitIfDone();
 }
 
 // --- shutdown ----------------------------------------------------------------------------
@@ -252,7 +297,7 @@ function shutdown() {
 // last log line.
 let exiting = false;
 function exitIfDone() {
-  if (exiting || !closing || running > 0 || unflushedWrites > 0) return;
+  if (exiting || !closing || running > 0 || unflushedWrites > 0 || outLines.length > 0) return;
   exiting = true;
   stderr.write('', () => process.exit(0));
 }
