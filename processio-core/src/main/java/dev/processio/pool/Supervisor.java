@@ -123,8 +123,8 @@ final class Supervisor implements Worker.Listener {
             if (propagate) {
                 throw failure;
             }
-            slot.breaker.transitionToOpenState();
-            afterQuarantine(quarantineLocked(slot, RestartCause.STARTUP, "failed to start: " + failure.getMessage()));
+            afterQuarantine(quarantineLocked(slot, true, RestartCause.STARTUP,
+                    "failed to start: " + failure.getMessage()));
             return null;
         }
         if (e == null) {
@@ -243,22 +243,17 @@ final class Supervisor implements Worker.Listener {
     /** A hard fault of a slot's worker: its breaker opens and the slot is quarantined at once. */
     private void hardFault(WorkerEntry e, RestartCause cause, String error) {
         Slot slot = e.slot;
-        if (closed || slot.active != e || slot.isQuarantined()) {
-            return;
-        }
-        // Outside the lock: the breaker tells its event consumers, the application's code, at once.
-        slot.breaker.transitionToOpenState();
-        List<Worker> victims;
+        Quarantine q;
         lock.lock();
         try {
             if (closed || slot.active != e || slot.isQuarantined()) {
                 return;
             }
-            victims = quarantineLocked(slot, cause, error);
+            q = quarantineLocked(slot, true, cause, error);
         } finally {
             lock.unlock();
         }
-        afterQuarantine(victims);
+        afterQuarantine(q);
     }
 
     /** A timeout or missed heartbeat of a slot's worker, recorded before it is reported to the breaker. */
@@ -276,21 +271,33 @@ final class Supervisor implements Worker.Listener {
 
     /** The breaker of {@code slot} was found open: after reported outcomes, or opened by someone else. */
     void breakerOpened(Slot slot) {
-        List<Worker> victims;
+        Quarantine q;
         lock.lock();
         try {
             if (closed || slot.isQuarantined() || !Gate.isOpen(slot.breaker)) {
                 return;
             }
-            victims = quarantineLocked(slot, slot.lastSoftCause, slot.lastError());
+            q = quarantineLocked(slot, false, slot.lastSoftCause, slot.lastError());
         } finally {
             lock.unlock();
         }
-        afterQuarantine(victims);
+        afterQuarantine(q);
     }
 
-    /** Quarantines a slot and schedules its replacement; returns the workers to kill once the lock is let go. */
-    private List<Worker> quarantineLocked(Slot slot, RestartCause cause, String error) {
+    /**
+     * A slot just quarantined: the workers to kill, and whether its breaker must be opened (a hard
+     * fault) or is open already. Both happen after the lock is let go: killing takes time, and a
+     * breaker tells its event consumers, the application's code, as it moves.
+     */
+    private record Quarantine(Slot slot, List<Worker> victims, boolean openBreaker) {
+    }
+
+    /**
+     * Quarantines a slot and schedules its replacement. The quarantine is decided here, under the
+     * lock, before anything else is done, so that the first report of a worker's end (a fault,
+     * then the exit it causes) is the one that names the cause.
+     */
+    private Quarantine quarantineLocked(Slot slot, boolean hardFault, RestartCause cause, String error) {
         assert lock.isHeldByCurrentThread();
         int openings = slot.quarantine(cause, error);
         metrics.workerRestarted(slot.number, cause);
@@ -307,18 +314,22 @@ final class Supervisor implements Worker.Listener {
         slot.respawnAt(clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(wait));
         housekeeper.wakeAfter(wait);
         LOG.warn("[{}] worker slot {} quarantined ({}); replacement in {} ms", name, slot.number, error, wait);
-        return victims;
+        return new Quarantine(slot, victims, hardFault);
     }
 
-    private void afterQuarantine(List<Worker> victims) {
+    private void afterQuarantine(Quarantine q) {
         if (lock.isHeldByCurrentThread()) {
             // Reached under the lock (a worker that failed before its start returned): kills and
             // the callers' futures never run with it held. Once the housekeeper has stopped, the
             // pool is closed, and close() kills and fails everything itself.
-            housekeeper.submit(() -> afterQuarantine(victims));
+            housekeeper.submit(() -> afterQuarantine(q));
             return;
         }
-        for (Worker w : victims) {
+        if (q.openBreaker()) {
+            // The replacement moves it to half-open, under the lock, no sooner than the back-off.
+            q.slot().breaker.transitionToOpenState();
+        }
+        for (Worker w : q.victims()) {
             if (w.isAlive()) {
                 w.kill();
             }
@@ -365,7 +376,7 @@ final class Supervisor implements Worker.Listener {
     void breakerClosed(Slot slot) {
         lock.lock();
         try {
-            if (slot.breaker.getState() == CircuitBreaker.State.CLOSED) {
+            if (!slot.isQuarantined() && slot.breaker.getState() == CircuitBreaker.State.CLOSED) {
                 slot.breakerClosed();
             }
         } finally {
