@@ -446,7 +446,7 @@ public final class BenchRun {
     }
 
     private Impl javaClient(int workers) throws IOException {
-        JavaPipeClient client = JavaPipeClient.start(workerCommand(), workers, JSON);
+        JavaPipeClient client = JavaPipeClient.start(workerCommand(), workers, true, JSON);
         return new Impl() {
             @Override
             public Echo echo(Map<String, String> params) {
@@ -594,7 +594,7 @@ public final class BenchRun {
 
     private double coldJavaClient(int workers) throws IOException {
         long start = System.nanoTime();
-        try (JavaPipeClient client = JavaPipeClient.start(workerCommand(), workers, JSON)) {
+        try (JavaPipeClient client = JavaPipeClient.start(workerCommand(), workers, true, JSON)) {
             client.call("echo", params(100), Echo.class);
             return (System.nanoTime() - start) / 1e6;
         }
