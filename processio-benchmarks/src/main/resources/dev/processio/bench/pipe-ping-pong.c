@@ -120,7 +120,7 @@ static void phase(const char *name, int to_child, int from_child, char *buf, siz
     double took = (now_ns() - start) / 1e9;
     qsort(lat, n, sizeof *lat, by_value);
     size_t p99 = (size_t) ((n * 99 + 99) / 100) - 1; /* ceil(n * 0.99) - 1, as BenchRun counts it */
-    printf("%s %zu %.3f %.1f %.1f", name, n, took, lat[n / 2] / 1e3, lat[p99] / 1e3);
+    printf("%s %zu %.6f %.1f %.1f", name, n, took, lat[n / 2] / 1e3, lat[p99] / 1e3);
     free(lat);
 }
 
