@@ -61,7 +61,7 @@ public class AllocationBenchmark {
                     .gracePeriod(Duration.ofSeconds(5)).shutdownHook(false).build());
         } else {
             client = JavaPipeClient.start(List.of(node, dir.resolve("processio-worker.mjs").toString(),
-                    dir.resolve("echo.mjs").toString()), 1, JsonMapper.builder().build());
+                    dir.resolve("echo.mjs").toString()), 1, true, JsonMapper.builder().build());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.processio.bench;
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -45,31 +47,59 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@code cat}, no JSON) and a bare {@code node -e 0} start. Prints one markdown table with the
  * ratios and the targets.
  *
- * <p>Options: {@code --runs N} (default 3) measured passes over the call scenarios after one
- * warm-up pass; {@code --seconds S} (default 2) per scenario, implementation and pass;
- * {@code --smoke}: checks only that every scenario completes and that nothing is left behind, at
- * the least cost: each implementation starts one 2-worker pool, whose start is its one cold start and
- * which then serves every scenario (the 1-worker ones too) with one call per caller (ten sequential
- * ones), and the Node parent runs alongside the Java side. Returns (as exit status) 1 when a call
- * failed or a process or thread was left behind.
+ * <p>A second table holds the baselines without processio's runtime in them: the same Java client and
+ * Node parent driving {@code node bare-echo.mjs}, the echo loop a user would write by hand (no ready
+ * line), in the scenarios that the issue compares with it: sequential 100 B (median and p99),
+ * pipelined 100 B with 64 callers (64 calls in flight) on 2 workers, round robin, and 1 MiB params. Its
+ * rows: processio against each of the two, with the issue's targets; "runtime alone", the Node parent
+ * on processio-worker.mjs against the Node parent on the bare loop; and, as the floor, a C pipe
+ * ping-pong ({@code pipe-ping-pong.c}, 100 B, compiled with {@code cc} into the temporary directory;
+ * its rows say "skipped" when there is no {@code cc} on the PATH): median and p99 of round trips back
+ * to back ("warm") and each after 10 ms idle ("cold", the wake-up of a sleeping CPU included).
  *
- * <p>In a full run the two Java implementations run in this JVM one after the other, alternating which
- * goes first from pass to pass; the Node parent runs afterwards in its own process, so no two
- * implementations share the two CPUs at the same time. Each implementation keeps one 1-worker and one
- * 2-worker pool for all passes. Figures are medians over the passes. MB is 10^6 bytes of params sent.
+ * <p>Options: {@code --runs N} (default 3) measured passes over the call scenarios after one
+ * warm-up pass; {@code --seconds S} (default 2) per scenario, implementation and pass (and per phase
+ * of the C ping-pong, which runs once); {@code --smoke}: checks only that every scenario completes and
+ * that nothing is left behind, at the least cost: each implementation starts one 2-worker pool, whose
+ * start is its one cold start and which then serves every scenario (the 1-worker ones too) with one
+ * call per caller (ten sequential ones); the baselines on the bare loop start one bare worker each,
+ * without waiting for it; the Node parent and {@code cc} run alongside the Java side, and the C
+ * ping-pong makes three round trips per phase. Returns (as exit status) 1 when a call failed or a
+ * process or thread was left behind.
+ *
+ * <p>In a full run the three Java contenders (processio, the Java client on processio-worker.mjs and on
+ * the bare loop) run in this JVM one after the other, rotating which goes first from pass to pass
+ * (the bare loop only in its scenarios); the Node parent runs afterwards
+ * in its own process, so no two implementations share the two CPUs at the same time; the C ping-pong
+ * runs after that. Each implementation keeps one 1-worker and one 2-worker pool for all passes.
+ * Figures are medians over the passes. MB is 10^6 bytes of params sent.
  */
 public final class BenchRun {
 
     static final String WORKER_RESOURCE = "/dev/processio/runtime/node/processio-worker.mjs";
+    private static final String BARE_ECHO_RESOURCE = "/dev/processio/bench/bare-echo.mjs";
+    private static final String PING_PONG_RESOURCE = "/dev/processio/bench/pipe-ping-pong.c";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String CALLER_THREAD = "bench-caller-";
 
     /** Workers of the one pool per implementation that serves every scenario of a smoke run. */
     private static final int SMOKE_WORKERS = 2;
+    /**
+     * Workers of the bare echo loop's pools in a smoke run: one is enough to cover the loop, and round
+     * robin is covered by the pools on processio-worker.mjs; each Node start saved is some 50 ms of CPU.
+     */
+    private static final int SMOKE_BARE_WORKERS = 1;
     private static final int SMOKE_SEQUENTIAL_CALLS = 10;
     private static final int SMOKE_CALLS_PER_CALLER = 1;
     /** A smoke run counts calls, not seconds; this only bounds a scenario that hangs. */
     private static final double SMOKE_TIMEOUT_SECONDS = 60;
+    /** Round trips per phase of the C ping-pong in a smoke run. */
+    private static final int SMOKE_PING_PONG_ROUNDS = 3;
+    /**
+     * How long both processes of the C ping-pong sleep before each "cold" round trip: long enough for
+     * an idle CPU to drop into a sleep state, so that its wake-up is part of the round trip.
+     */
+    private static final int COLD_IDLE_MILLIS = 10;
 
     /** What {@code echo} gives back. */
     public record Echo(String text) {
@@ -102,11 +132,20 @@ public final class BenchRun {
         }
     }
 
+    private static final Segment SEQUENTIAL = new Segment("seq", 1, 1, 100);
+    /** The pipelined scenario of the issue's targets against the bare echo loop. */
+    private static final Segment PIPELINED_64 = new Segment("pipe", 2, 64, 100);
+    private static final Segment PARAMS_1_MIB = new Segment("size", 1, 4, 1024 * 1024);
+
     private static final List<Segment> SEGMENTS = List.of(
-            new Segment("seq", 1, 1, 100),
+            SEQUENTIAL,
             new Segment("pipe", 1, 1, 100), new Segment("pipe", 1, 16, 100), new Segment("pipe", 1, 256, 100),
-            new Segment("pipe", 2, 1, 100), new Segment("pipe", 2, 16, 100), new Segment("pipe", 2, 256, 100),
-            new Segment("size", 1, 4, 64 * 1024), new Segment("size", 1, 4, 1024 * 1024));
+            new Segment("pipe", 2, 1, 100), new Segment("pipe", 2, 16, 100), PIPELINED_64,
+            new Segment("pipe", 2, 256, 100),
+            new Segment("size", 1, 4, 64 * 1024), PARAMS_1_MIB);
+
+    /** The scenarios that the baselines on the bare echo loop serve: those the issue compares with them. */
+    private static final List<Segment> BARE_SEGMENTS = List.of(SEQUENTIAL, PIPELINED_64, PARAMS_1_MIB);
 
     /** The implementations called from this JVM. */
     interface Impl extends AutoCloseable {
@@ -116,6 +155,21 @@ public final class BenchRun {
 
         @Override
         void close();
+    }
+
+    /**
+     * An implementation in the call scenarios: its pool for the 1-worker scenarios and the one for the
+     * others (in a smoke run the same), the scenarios it serves and what it measured in them.
+     */
+    private record Contender(String name, Impl oneWorker, Impl twoWorkers, List<Segment> segments,
+            Map<Segment, List<Measure>> results) {
+        Impl pool(Segment seg) {
+            return seg.workers() == 1 ? oneWorker : twoWorkers;
+        }
+    }
+
+    /** The C ping-pong's figures, or why there are none ({@code skipped} not null). */
+    private record PingPong(Measure warm, Measure cold, String skipped) {
     }
 
     private final PrintStream out;
@@ -176,6 +230,7 @@ public final class BenchRun {
             extract(WORKER_RESOURCE, dir.resolve("processio-worker.mjs"));
             extract("/dev/processio/bench/echo.mjs", dir.resolve("echo.mjs"));
             extract("/dev/processio/bench/node-parent.mjs", dir.resolve("node-parent.mjs"));
+            extract(BARE_ECHO_RESOURCE, dir.resolve("bare-echo.mjs"));
             return new BenchRun(out, smoke, runs, seconds, dir).all();
         } finally {
             deleteTree(dir);
@@ -199,20 +254,25 @@ public final class BenchRun {
         Map<Segment, List<Measure>> pio = new LinkedHashMap<>();
         Map<Segment, List<Measure>> jc = new LinkedHashMap<>();
         Map<Segment, List<Measure>> np = new LinkedHashMap<>();
+        Map<Segment, List<Measure>> jcBare = new LinkedHashMap<>();
+        Map<Segment, List<Measure>> npBare = new LinkedHashMap<>();
         Map<Integer, Double> pioCold = new LinkedHashMap<>();
         Map<Integer, Double> jcCold = new LinkedHashMap<>();
         Map<Integer, Double> nodeCold = new LinkedHashMap<>();
         Map<Integer, Double> bare = new LinkedHashMap<>();
         int pending = smoke ? 100 : 10_000;
         Measure raw;
+        PingPong pingPong;
         double[] memory;
         if (smoke) {
             // Node start-up is most of a smoke run's cost, so each implementation starts its workers once.
-            // Nothing is measured, so the Node parent runs alongside the Java side, on the CPU time that
-            // the Java side spends waiting.
+            // Nothing is measured, so the Node parent and cc run alongside the Java side, on the CPU time
+            // that the Java side spends waiting.
             int workers = SMOKE_WORKERS;
+            Process compile = compilePingPong();
             Process parent = startNodeParent(1);
-            try {
+            // Not waited for: its Node starts while processio's pool does.
+            try (Impl b = bareJavaClient(SMOKE_BARE_WORKERS)) {
                 long start = System.nanoTime();
                 try (Impl p = processio(workers, 256)) {
                     p.echo(params(100));
@@ -221,7 +281,9 @@ public final class BenchRun {
                     try (Impl j = javaClient(workers)) {
                         j.echo(params(100));
                         jcCold.put(workers, (System.nanoTime() - start) / 1e6);
-                        callScenarios(p, p, j, j, pio, jc);
+                        callScenarios(List.of(new Contender("processio", p, p, SEGMENTS, pio),
+                                new Contender("java client", j, j, SEGMENTS, jc),
+                                new Contender("java client on bare echo", b, b, BARE_SEGMENTS, jcBare)));
                         memory = memory(p, j, pending);
                     }
                 }
@@ -230,19 +292,26 @@ public final class BenchRun {
                         pioCold.get(workers), jcCold.get(workers), bare.get(workers));
                 raw = rawPipe(SMOKE_TIMEOUT_SECONDS, SMOKE_SEQUENTIAL_CALLS);
                 log("raw pipe (cat): %s", raw);
+                pingPong = pingPong(compile);
             } catch (Throwable e) {
                 parent.destroyForcibly();
                 parent.waitFor(10, TimeUnit.SECONDS);
+                if (compile != null) {
+                    compile.destroyForcibly();
+                    compile.waitFor(10, TimeUnit.SECONDS);
+                }
                 throw e;
             }
-            nodeParentResults(parent, np, nodeCold);
+            nodeParentResults(parent, np, npBare, nodeCold);
         } else {
             try (Impl p1 = processio(1, 256); Impl p2 = processio(2, 256); Impl j1 = javaClient(1);
-                    Impl j2 = javaClient(2)) {
-                callScenarios(p1, p2, j1, j2, pio, jc);
+                    Impl j2 = javaClient(2); Impl b1 = bareJavaClient(1); Impl b2 = bareJavaClient(2)) {
+                callScenarios(List.of(new Contender("processio", p1, p2, SEGMENTS, pio),
+                        new Contender("java client", j1, j2, SEGMENTS, jc),
+                        new Contender("java client on bare echo", b1, b2, BARE_SEGMENTS, jcBare)));
             }
             int coldRepeat = Math.max(5, runs * 3);
-            nodeParentResults(startNodeParent(coldRepeat), np, nodeCold);
+            nodeParentResults(startNodeParent(coldRepeat), np, npBare, nodeCold);
             for (int workers : coldWorkers()) {
                 double[] a = new double[coldRepeat];
                 double[] b = new double[coldRepeat];
@@ -260,6 +329,7 @@ public final class BenchRun {
             }
             raw = rawPipe(seconds, Long.MAX_VALUE);
             log("raw pipe (cat): %s", raw);
+            pingPong = pingPong(compilePingPong());
             try (Impl p = processio(1, pending); Impl j = javaClient(1)) {
                 memory = memory(p, j, pending);
             }
@@ -270,7 +340,7 @@ public final class BenchRun {
         double jcHeap = memory[3];
 
         List<String> rows = new ArrayList<>();
-        Segment seq = SEGMENTS.get(0);
+        Segment seq = SEQUENTIAL;
         double pSeq = med(pio.get(seq), Measure::p50Micros);
         double jSeq = med(jc.get(seq), Measure::p50Micros);
         double nSeq = med(np.get(seq), Measure::p50Micros);
@@ -316,6 +386,19 @@ public final class BenchRun {
                 + " times better processio's figure is than the hand-written Node parent's; the issue asks ≥ 1.5x on every"
                 + " row (a \"met?\" of \"no (Node)\" means only that part was missed).");
 
+        out.println();
+        out.println("Against baselines without processio's runtime: the Java client and the Node parent on the bare"
+                + " echo loop (`bare-echo.mjs`), and a C pipe ping-pong as the floor.");
+        out.println();
+        out.println("| scenario | measured | baseline | measured / baseline | target | met? |");
+        out.println("|---|---:|---:|---:|---|---|");
+        bareRows(pio, jcBare, np, npBare, pingPong).forEach(out::println);
+        out.println();
+        out.println("\"measured / baseline\" is the first-named figure over the second: for latency lower is better, for"
+                + " calls/s higher is better. \"on bare echo\" means the hand-written client drives `node bare-echo.mjs`"
+                + " instead of `node processio-worker.mjs echo.mjs`; \"runtime alone\" compares the same Node parent on"
+                + " the two workers.");
+
         String leaks = leftBehind();
         out.println();
         out.println(leaks.isEmpty() ? "left behind: nothing" : "left behind: " + leaks);
@@ -326,14 +409,13 @@ public final class BenchRun {
     }
 
     /**
-     * Every call scenario, for processio and the Java client, alternating which goes first from pass to
-     * pass; {@code p1} and {@code j1} serve the 1-worker scenarios, {@code p2} and {@code j2} the others.
+     * Every call scenario, for each contender that serves it, rotating which goes first from pass to
+     * pass.
      */
-    private void callScenarios(Impl p1, Impl p2, Impl j1, Impl j2, Map<Segment, List<Measure>> pio,
-            Map<Segment, List<Measure>> jc) throws InterruptedException {
+    private void callScenarios(List<Contender> contenders) throws InterruptedException {
         ExecutorService callers = callerThreads();
         try {
-            callScenarios(callers, p1, p2, j1, j2, pio, jc);
+            callScenarios(callers, contenders);
         } finally {
             callers.shutdown();
             if (!callers.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -342,26 +424,24 @@ public final class BenchRun {
         }
     }
 
-    private void callScenarios(ExecutorService callers, Impl p1, Impl p2, Impl j1, Impl j2,
-            Map<Segment, List<Measure>> pio, Map<Segment, List<Measure>> jc) throws InterruptedException {
+    private void callScenarios(ExecutorService callers, List<Contender> contenders) throws InterruptedException {
         for (int pass = warmupSeconds > 0 ? -1 : 0; pass < runs; pass++) {
             double s = smoke ? SMOKE_TIMEOUT_SECONDS : pass < 0 ? warmupSeconds : seconds;
             for (Segment seg : SEGMENTS) {
-                Impl p = seg.workers == 1 ? p1 : p2;
-                Impl j = seg.workers == 1 ? j1 : j2;
-                Measure a;
-                Measure b;
-                if ((pass & 1) == 0) {
-                    a = measure(callers, p, seg, s);
-                    b = measure(callers, j, seg, s);
-                } else {
-                    b = measure(callers, j, seg, s);
-                    a = measure(callers, p, seg, s);
+                List<Contender> serving = contenders.stream().filter(c -> c.segments().contains(seg)).toList();
+                Measure[] ms = new Measure[serving.size()];
+                int first = Math.floorMod(pass, serving.size());
+                for (int k = 0; k < serving.size(); k++) {
+                    int i = (first + k) % serving.size();
+                    ms[i] = measure(callers, serving.get(i).pool(seg), seg, s);
                 }
                 if (pass >= 0) {
-                    pio.computeIfAbsent(seg, k -> new ArrayList<>()).add(a);
-                    jc.computeIfAbsent(seg, k -> new ArrayList<>()).add(b);
-                    log("pass %d %-40s processio %s | java client %s", pass + 1, seg.label(), a, b);
+                    List<String> figures = new ArrayList<>();
+                    for (int i = 0; i < ms.length; i++) {
+                        serving.get(i).results().computeIfAbsent(seg, k -> new ArrayList<>()).add(ms[i]);
+                        figures.add(serving.get(i).name() + " " + ms[i]);
+                    }
+                    log("pass %d %-40s %s", pass + 1, seg.label(), String.join(" | ", figures));
                 }
             }
         }
@@ -381,6 +461,77 @@ public final class BenchRun {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * The rows against the baselines on the bare echo loop and the C ping-pong: {@code pio} processio's
+     * results, {@code jcBare} the Java client's on the bare loop, {@code np} and {@code npBare} the Node
+     * parent's on processio-worker.mjs and on the bare loop.
+     */
+    private static List<String> bareRows(Map<Segment, List<Measure>> pio, Map<Segment, List<Measure>> jcBare,
+            Map<Segment, List<Measure>> np, Map<Segment, List<Measure>> npBare, PingPong pingPong) {
+        double pSeq = med(pio.get(SEQUENTIAL), Measure::p50Micros);
+        double pP99 = med(pio.get(SEQUENTIAL), Measure::p99Micros);
+        double jbSeq = med(jcBare.get(SEQUENTIAL), Measure::p50Micros);
+        double jbP99 = med(jcBare.get(SEQUENTIAL), Measure::p99Micros);
+        double nSeq = med(np.get(SEQUENTIAL), Measure::p50Micros);
+        double nbSeq = med(npBare.get(SEQUENTIAL), Measure::p50Micros);
+        double nbP99 = med(npBare.get(SEQUENTIAL), Measure::p99Micros);
+        double pPipe = med(pio.get(PIPELINED_64), Measure::rate);
+        double jbPipe = med(jcBare.get(PIPELINED_64), Measure::rate);
+        double nPipe = med(np.get(PIPELINED_64), Measure::rate);
+        double nbPipe = med(npBare.get(PIPELINED_64), Measure::rate);
+        int mib = PARAMS_1_MIB.size();
+        double pMib = med(pio.get(PARAMS_1_MIB), Measure::rate);
+        double jbMib = med(jcBare.get(PARAMS_1_MIB), Measure::rate);
+        double nbMib = med(npBare.get(PARAMS_1_MIB), Measure::rate);
+        String pipe = PIPELINED_64.label() + ", calls/s";
+        String mibLabel = PARAMS_1_MIB.label() + ", calls/s";
+
+        List<String> rows = new ArrayList<>();
+        rows.add(ratioRow("sequential 100 B, median latency: processio / Java client on bare echo", us(pSeq), us(jbSeq),
+                pSeq / jbSeq, "≤ 1.05x", pSeq / jbSeq <= 1.05));
+        rows.add(ratioRow("sequential 100 B, p99 latency: processio / Java client on bare echo", us(pP99), us(jbP99),
+                pP99 / jbP99, "≤ 1.3x", pP99 / jbP99 <= 1.3));
+        rows.add(ratioRow("sequential 100 B, median latency: processio / Node parent on bare echo", us(pSeq), us(nbSeq),
+                pSeq / nbSeq, "≤ 1.1x", pSeq / nbSeq <= 1.1));
+        rows.add(infoRow("sequential 100 B, p99 latency: processio / Node parent on bare echo", us(pP99), us(nbP99),
+                pP99 / nbP99, "info"));
+        rows.add(ratioRow(pipe + ": processio / Java client on bare echo (round robin)", rate(pPipe, 100),
+                rate(jbPipe, 100), pPipe / jbPipe, "≥ 1.1x", pPipe / jbPipe >= 1.1));
+        rows.add(infoRow(pipe + ": processio / Node parent on bare echo", rate(pPipe, 100), rate(nbPipe, 100),
+                pPipe / nbPipe, "info"));
+        rows.add(ratioRow("runtime alone, " + pipe + ": Node parent on processio-worker.mjs / on bare echo",
+                rate(nPipe, 100), rate(nbPipe, 100), nPipe / nbPipe, "≥ 1.0x", nPipe / nbPipe >= 1.0));
+        rows.add(infoRow("runtime alone, sequential 100 B, median latency: Node parent on processio-worker.mjs / on"
+                + " bare echo", us(nSeq), us(nbSeq), nSeq / nbSeq, "info"));
+        rows.add(infoRow(mibLabel + ": processio / Java client on bare echo", rate(pMib, mib), rate(jbMib, mib),
+                pMib / jbMib, "info"));
+        rows.add(infoRow(mibLabel + ": processio / Node parent on bare echo", rate(pMib, mib), rate(nbMib, mib),
+                pMib / nbMib, "info"));
+
+        String warm = "C pipe ping-pong, 100 B, warm (back to back)";
+        String cold = String.format(Locale.ROOT, "C pipe ping-pong, 100 B, cold (each after %d ms idle)",
+                COLD_IDLE_MILLIS);
+        if (pingPong.skipped() != null) {
+            String why = "info; skipped: " + pingPong.skipped();
+            rows.add(infoRow(warm + ", median latency: processio sequential / C", us(pSeq), "–", Double.NaN, why));
+            rows.add(infoRow(warm + ", p99 latency: processio sequential / C", us(pP99), "–", Double.NaN, why));
+            rows.add(infoRow(cold + ", median latency: cold / warm", "–", "–", Double.NaN, why));
+            rows.add(infoRow(cold + ", p99 latency: cold / warm", "–", "–", Double.NaN, why));
+        } else {
+            Measure w = pingPong.warm();
+            Measure c = pingPong.cold();
+            rows.add(infoRow(warm + ", median latency: processio sequential / C", us(pSeq), us(w.p50Micros()),
+                    pSeq / w.p50Micros(), "info (floor)"));
+            rows.add(infoRow(warm + ", p99 latency: processio sequential / C", us(pP99), us(w.p99Micros()),
+                    pP99 / w.p99Micros(), "info (floor)"));
+            rows.add(infoRow(cold + ", median latency: cold / warm", us(c.p50Micros()), us(w.p50Micros()),
+                    c.p50Micros() / w.p50Micros(), "info (floor)"));
+            rows.add(infoRow(cold + ", p99 latency: cold / warm", us(c.p99Micros()), us(w.p99Micros()),
+                    c.p99Micros() / w.p99Micros(), "info (floor)"));
+        }
+        return rows;
     }
 
     /** Allocation per call and heap per pending call: processio's, the Java client's, in that order. */
@@ -446,7 +597,16 @@ public final class BenchRun {
     }
 
     private Impl javaClient(int workers) throws IOException {
-        JavaPipeClient client = JavaPipeClient.start(workerCommand(), workers, JSON);
+        return javaClient(JavaPipeClient.start(workerCommand(), workers, true, JSON), true);
+    }
+
+    /** The Java client on {@code workers} bare echo loops, which echo whatever they are sent. */
+    private Impl bareJavaClient(int workers) throws IOException {
+        List<String> command = List.of(node, dir.resolve("bare-echo.mjs").toString());
+        return javaClient(JavaPipeClient.start(command, workers, false, JSON), false);
+    }
+
+    private static Impl javaClient(JavaPipeClient client, boolean delays) {
         return new Impl() {
             @Override
             public Echo echo(Map<String, String> params) {
@@ -455,6 +615,9 @@ public final class BenchRun {
 
             @Override
             public CompletableFuture<?> delayAsync(int millis) {
+                if (!delays) {
+                    throw new UnsupportedOperationException("the bare echo loop has no delay");
+                }
                 return client.callAsync("delay", Map.of("ms", millis));
             }
 
@@ -594,7 +757,7 @@ public final class BenchRun {
 
     private double coldJavaClient(int workers) throws IOException {
         long start = System.nanoTime();
-        try (JavaPipeClient client = JavaPipeClient.start(workerCommand(), workers, JSON)) {
+        try (JavaPipeClient client = JavaPipeClient.start(workerCommand(), workers, true, JSON)) {
             client.call("echo", params(100), Echo.class);
             return (System.nanoTime() - start) / 1e6;
         }
@@ -673,40 +836,69 @@ public final class BenchRun {
 
     // --- the Node parent ---------------------------------------------------------------------
 
-    /** Starts the Node parent on every scenario; {@link #nodeParentResults} reads what it measured. */
+    /**
+     * Starts the Node parent on every scenario, on processio-worker.mjs and, for {@link #BARE_SEGMENTS}, on
+     * the bare echo loop; {@link #nodeParentResults} reads what it measured.
+     */
     private Process startNodeParent(int coldRepeat) throws IOException {
         List<Map<String, Object>> tasks = new ArrayList<>();
         if (smoke) {
             // As on the Java side: the pool whose start is timed serves every scenario.
             tasks.add(Map.of("kind", "cold", "workers", SMOKE_WORKERS, "repeat", 1, "keep", true));
             for (Segment seg : SEGMENTS) {
-                tasks.add(Map.of("kind", seg.kind.equals("seq") ? "seq" : "pipe", "workers", SMOKE_WORKERS,
-                        "callers", seg.callers, "size", seg.size, "seconds", SMOKE_TIMEOUT_SECONDS,
-                        "calls", callsPerCaller(seg), "pass", 0));
+                tasks.add(nodeTask(seg, false, SMOKE_TIMEOUT_SECONDS, 0));
+                if (BARE_SEGMENTS.contains(seg)) {
+                    tasks.add(nodeTask(seg, true, SMOKE_TIMEOUT_SECONDS, 0));
+                }
             }
         } else {
             for (int pass = warmupSeconds > 0 ? -1 : 0; pass < runs; pass++) {
                 for (Segment seg : SEGMENTS) {
-                    tasks.add(Map.of("kind", seg.kind.equals("seq") ? "seq" : "pipe", "workers", seg.workers,
-                            "callers", seg.callers, "size", seg.size, "seconds", pass < 0 ? warmupSeconds : seconds,
-                            "pass", pass));
+                    tasks.add(nodeTask(seg, false, pass < 0 ? warmupSeconds : seconds, pass));
+                    if (BARE_SEGMENTS.contains(seg)) {
+                        tasks.add(nodeTask(seg, true, pass < 0 ? warmupSeconds : seconds, pass));
+                    }
                 }
             }
             for (int workers : coldWorkers()) {
                 tasks.add(Map.of("kind", "cold", "workers", workers, "repeat", coldRepeat));
             }
         }
+        // In a smoke run the bare loop starts at once, alongside the cold start that comes first.
+        List<Map<String, Object>> prestart = smoke ? List.of(Map.of("workers", SMOKE_BARE_WORKERS, "bare", true))
+                : List.of();
         Map<String, Object> config = Map.of("node", node, "worker", dir.resolve("processio-worker.mjs").toString(),
-                "module", dir.resolve("echo.mjs").toString(), "tasks", tasks);
+                "module", dir.resolve("echo.mjs").toString(), "bare", dir.resolve("bare-echo.mjs").toString(),
+                "prestart", prestart, "tasks", tasks);
         Process p = new ProcessBuilder(node, dir.resolve("node-parent.mjs").toString(), JSON.writeValueAsString(config))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
         return p;
     }
 
-    private void nodeParentResults(Process p, Map<Segment, List<Measure>> results, Map<Integer, Double> cold)
-            throws IOException, InterruptedException {
-        int i = 0;
+    /** One call scenario for the Node parent; {@code segment} tells {@link #nodeParentResults} which it was. */
+    private Map<String, Object> nodeTask(Segment seg, boolean bare, double secs, int pass) {
+        Map<String, Object> task = new LinkedHashMap<>();
+        task.put("kind", seg.kind.equals("seq") ? "seq" : "pipe");
+        task.put("workers", smoke ? bare ? SMOKE_BARE_WORKERS : SMOKE_WORKERS : seg.workers);
+        task.put("callers", seg.callers);
+        task.put("size", seg.size);
+        task.put("seconds", secs);
+        if (smoke) {
+            task.put("calls", callsPerCaller(seg));
+        }
+        task.put("bare", bare);
+        task.put("segment", SEGMENTS.indexOf(seg));
+        task.put("pass", pass);
+        return task;
+    }
+
+    /**
+     * Reads the Node parent's results: on processio-worker.mjs into {@code results}, on the bare echo loop
+     * into {@code bareResults}, cold starts into {@code cold}.
+     */
+    private void nodeParentResults(Process p, Map<Segment, List<Measure>> results,
+            Map<Segment, List<Measure>> bareResults, Map<Integer, Double> cold) throws IOException, InterruptedException {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -716,14 +908,15 @@ public final class BenchRun {
                     cold.put(task.get("workers").asInt(), res.get("millis").asDouble());
                     log("node parent cold start %d worker(s): %s ms", task.get("workers").asInt(), res.get("all"));
                 } else {
-                    Segment seg = SEGMENTS.get(i % SEGMENTS.size());
-                    i++;
+                    Segment seg = SEGMENTS.get(task.get("segment").asInt());
+                    boolean bare = task.get("bare").asBoolean();
                     Measure m = new Measure(res.get("calls").asLong(), res.get("seconds").asDouble(),
                             res.has("p50") ? res.get("p50").asDouble() : Double.NaN,
                             res.has("p99") ? res.get("p99").asDouble() : Double.NaN, seg.size);
                     if (task.get("pass").asInt() >= 0) {
-                        results.computeIfAbsent(seg, k -> new ArrayList<>()).add(m);
-                        log("pass %d %-40s node parent %s", task.get("pass").asInt() + 1, seg.label(), m);
+                        (bare ? bareResults : results).computeIfAbsent(seg, k -> new ArrayList<>()).add(m);
+                        log("pass %d %-40s node parent%s %s", task.get("pass").asInt() + 1, seg.label(),
+                                bare ? " on bare echo" : "", m);
                     }
                 }
             }
@@ -733,15 +926,87 @@ public final class BenchRun {
             p.waitFor(10, TimeUnit.SECONDS);
             failures.add("node parent failed (exit " + (p.isAlive() ? "?" : p.exitValue()) + ")");
         }
-        if (cold.size() != coldWorkers().length || results.size() != SEGMENTS.size()) {
+        if (cold.size() != coldWorkers().length || results.size() != SEGMENTS.size()
+                || bareResults.size() != BARE_SEGMENTS.size()) {
             failures.add("node parent gave incomplete results");
             for (Segment seg : SEGMENTS) {
                 results.putIfAbsent(seg, List.of(new Measure(0, 1, Double.NaN, Double.NaN, seg.size)));
+            }
+            for (Segment seg : BARE_SEGMENTS) {
+                bareResults.putIfAbsent(seg, List.of(new Measure(0, 1, Double.NaN, Double.NaN, seg.size)));
             }
             for (int workers : coldWorkers()) {
                 cold.putIfAbsent(workers, Double.NaN);
             }
         }
+    }
+
+    // --- the C pipe ping-pong ----------------------------------------------------------------
+
+    /** The first executable {@code name} on the PATH. */
+    static Optional<Path> onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        return Arrays.stream(path.split(File.pathSeparator)).filter(d -> !d.isEmpty()).map(d -> Path.of(d, name))
+                .filter(Files::isExecutable).findFirst();
+    }
+
+    /**
+     * Starts compiling the C ping-pong into the temporary directory with {@code cc}; null when there is no
+     * {@code cc} on the PATH. {@link #pingPong} waits for it.
+     */
+    private Process compilePingPong() throws IOException {
+        Optional<Path> cc = onPath("cc");
+        if (cc.isEmpty()) {
+            return null;
+        }
+        Path source = dir.resolve("pipe-ping-pong.c");
+        extract(PING_PONG_RESOURCE, source);
+        return new ProcessBuilder(cc.get().toString(), "-O2", "-o", dir.resolve("pipe-ping-pong").toString(),
+                source.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("cc.log").toFile()).start();
+    }
+
+    /** Runs the C ping-pong that {@code compile} builds (null: skipped); 100 B, warm and cold. */
+    private PingPong pingPong(Process compile) throws IOException, InterruptedException {
+        if (compile == null) {
+            return new PingPong(null, null, "no `cc` on the PATH");
+        }
+        if (!compile.waitFor(60, TimeUnit.SECONDS) || compile.exitValue() != 0) {
+            compile.destroyForcibly();
+            compile.waitFor(10, TimeUnit.SECONDS);
+            failures.add("cc pipe-ping-pong.c failed: " + Files.readString(dir.resolve("cc.log")).strip());
+            return new PingPong(null, null, "`cc` failed");
+        }
+        double secs = smoke ? SMOKE_TIMEOUT_SECONDS : seconds;
+        long rounds = smoke ? SMOKE_PING_PONG_ROUNDS : Integer.MAX_VALUE;
+        Process p = new ProcessBuilder(dir.resolve("pipe-ping-pong").toString(), "100", Double.toString(secs),
+                Long.toString(rounds), Integer.toString(COLD_IDLE_MILLIS))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().close();
+        String line = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        if (!p.waitFor((long) (2 * secs) + 30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            failures.add("pipe-ping-pong failed: " + line);
+            return new PingPong(null, null, "pipe-ping-pong failed");
+        }
+        // warm N SECONDS P50 P99 cold N SECONDS P50 P99
+        String[] f = line.split(" ");
+        if (f.length != 10 || !f[0].equals("warm") || !f[5].equals("cold")) {
+            failures.add("pipe-ping-pong printed " + line);
+            return new PingPong(null, null, "pipe-ping-pong printed nonsense");
+        }
+        PingPong result = new PingPong(pingPongPhase(f, 1), pingPongPhase(f, 6), null);
+        log("pipe ping-pong (C): warm %s; cold (%d ms idle before each) %s", result.warm(), COLD_IDLE_MILLIS,
+                result.cold());
+        return result;
+    }
+
+    private static Measure pingPongPhase(String[] f, int at) {
+        return new Measure(Long.parseLong(f[at]), Double.parseDouble(f[at + 1]), Double.parseDouble(f[at + 2]),
+                Double.parseDouble(f[at + 3]), 100);
     }
 
     // --- helpers -----------------------------------------------------------------------------
@@ -764,6 +1029,21 @@ public final class BenchRun {
         }
         return String.format(Locale.ROOT, "| %s | %s | %s | %.2fx | %s | %s | %s | %s |", scenario, p, j, ratio, n,
                 nodeCell, target, met);
+    }
+
+    private static String ratioRow(String scenario, String measured, String baseline, double ratio, String target,
+            boolean met) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |", scenario, measured, baseline, ratio(ratio),
+                target, met ? "yes" : "**no**");
+    }
+
+    private static String infoRow(String scenario, String measured, String baseline, double ratio, String note) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | – |", scenario, measured, baseline, ratio(ratio),
+                note);
+    }
+
+    private static String ratio(double r) {
+        return Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.2fx", r);
     }
 
     private static double med(List<Measure> ms, java.util.function.ToDoubleFunction<Measure> f) {

@@ -19,8 +19,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The baseline: a minimal hand-written JSON-RPC client of {@code node processio-worker.mjs echo.mjs},
- * what a user would write without processio. Per worker process: one writer thread that takes frames
+ * The baseline: a minimal hand-written JSON-RPC client, what a user would write without processio. It
+ * drives either {@code node processio-worker.mjs echo.mjs}, which starts with a {@code processio/ready}
+ * line that the client waits for, or the bare echo loop {@code node bare-echo.mjs}, which sends nothing
+ * before its first reply (so the client waits for nothing). Per worker process: one writer thread that takes frames
  * from an unbounded queue and flushes when the queue is empty, one reader thread that parses each
  * reply line with Jackson and completes the caller's future by id. Calls go round-robin over the
  * workers. No timeouts, no backpressure, no restarts, no metrics. Thread-safe.
@@ -37,16 +39,22 @@ final class JavaPipeClient implements AutoCloseable {
         this.json = json;
     }
 
-    /** Starts {@code workers} processes and returns once each has sent {@code processio/ready}. */
-    static JavaPipeClient start(List<String> command, int workers, JsonMapper json) throws IOException {
+    /**
+     * Starts {@code workers} processes; with {@code awaitReady}, returns once each has sent
+     * {@code processio/ready}, else at once (requests wait in the pipe until the worker reads them).
+     */
+    static JavaPipeClient start(List<String> command, int workers, boolean awaitReady, JsonMapper json)
+            throws IOException {
         JavaPipeClient client = new JavaPipeClient(json);
         try {
             for (int i = 0; i < workers; i++) {
                 Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 client.conns.add(new Conn(client, p, i));
             }
-            for (Conn c : client.conns) {
-                c.awaitReady();
+            if (awaitReady) {
+                for (Conn c : client.conns) {
+                    c.awaitReady();
+                }
             }
             for (Conn c : client.conns) {
                 c.startThreads();

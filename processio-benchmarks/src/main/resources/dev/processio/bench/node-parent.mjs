@@ -1,26 +1,34 @@
 // The Node.js baseline: a minimal hand-written parent that does what the processio pool does,
-// with Node's own child_process: spawns `node processio-worker.mjs echo.mjs`, waits for
-// processio/ready, writes one JSON-RPC request per line to the child's stdin and matches reply
-// lines by id. Calls go round-robin over the children. "Callers" are concurrent async loops.
+// with Node's own child_process: spawns workers, writes one JSON-RPC request per line to a
+// child's stdin and matches reply lines by id. Calls go round-robin over the children. "Callers"
+// are concurrent async loops. A worker is either `node processio-worker.mjs echo.mjs`, whose
+// processio/ready line the parent waits for, or the bare echo loop `node bare-echo.mjs`, which
+// sends nothing first (requests wait in the pipe until it reads them).
 //
 // Usage: node node-parent.mjs '<json>' where json is
 //   {"node": "...", "worker": ".../processio-worker.mjs", "module": ".../echo.mjs",
+//    "bare": ".../bare-echo.mjs",
 //    "tasks": [{"kind": "seq", "size": 100, "seconds": 1},
-//              {"kind": "pipe", "workers": 2, "callers": 16, "size": 100, "seconds": 1},
+//              {"kind": "pipe", "workers": 2, "callers": 16, "size": 100, "seconds": 1, "bare": true},
 //              {"kind": "cold", "workers": 4, "repeat": 5}]}
-// A seq or pipe task with "calls": N makes at most N calls per caller (a smoke run); a cold task
-// with "keep": true keeps its last pool for the later tasks with as many workers.
+// A task with "bare": true runs on bare-echo.mjs children, else on processio-worker.mjs. A seq or
+// pipe task with "calls": N makes at most N calls per caller (a smoke run); a cold task with
+// "keep": true keeps its last pool for the later tasks with as many workers. A task's other fields
+// are the caller's to use: it gets the task back. An optional "prestart": [{"workers": 1,
+// "bare": true}] starts those pools before the first task; a bare pool is not waited for, so its
+// children start while the first tasks run (a smoke run).
 // Prints one JSON line per task on stdout: {"task":..., "calls":..., "seconds":..., ...}.
 
 import { spawn } from 'node:child_process';
 
 const config = JSON.parse(process.argv[2]);
 
-function startChild() {
-  const child = spawn(config.node, [config.worker, config.module], { stdio: ['pipe', 'pipe', 'ignore'] });
+function startChild(bare) {
+  const args = bare ? [config.bare] : [config.worker, config.module];
+  const child = spawn(config.node, args, { stdio: ['pipe', 'pipe', 'ignore'] });
   const pending = new Map();
   let onReady;
-  const ready = new Promise((resolve) => { onReady = resolve; });
+  const ready = bare ? Promise.resolve() : new Promise((resolve) => { onReady = resolve; });
   const handle = (msg) => {
     if (msg.id === undefined) {
       if (msg.method === 'processio/ready') onReady();
@@ -51,9 +59,9 @@ function startChild() {
   return { child, pending, ready };
 }
 
-async function startPool(workers) {
+async function startPool(workers, bare) {
   const children = [];
-  for (let i = 0; i < workers; i++) children.push(startChild());
+  for (let i = 0; i < workers; i++) children.push(startChild(bare));
   await Promise.all(children.map((c) => c.ready));
   let nextId = 0;
   return {
@@ -80,9 +88,10 @@ function paramsOf(size) {
 }
 
 const pools = new Map();
-async function pool(workers) {
-  if (!pools.has(workers)) pools.set(workers, await startPool(workers));
-  return pools.get(workers);
+async function pool(workers, bare) {
+  const key = `${bare ? 'bare' : 'processio'}/${workers}`;
+  if (!pools.has(key)) pools.set(key, await startPool(workers, bare));
+  return pools.get(key);
 }
 
 async function callLoop(p, params, deadline, limit, latencies) {
@@ -106,14 +115,15 @@ async function run(task) {
       const p = await startPool(task.workers);
       await p.call('echo', paramsOf(100));
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (task.keep && i === repeat - 1 && !pools.has(task.workers)) pools.set(task.workers, p);
+      const key = `processio/${task.workers}`;
+      if (task.keep && i === repeat - 1 && !pools.has(key)) pools.set(key, p);
       else await p.close();
     }
     times.sort((a, b) => a - b);
     return { millis: times[Math.floor(times.length / 2)], all: times };
   }
   const params = paramsOf(task.size);
-  const p = await pool(task.workers ?? 1);
+  const p = await pool(task.workers ?? 1, task.bare === true);
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(Math.round(task.seconds * 1e9));
   const limit = task.calls ?? Infinity;
@@ -132,6 +142,7 @@ async function run(task) {
   return { calls: counts.reduce((a, b) => a + b, 0), seconds };
 }
 
+for (const { workers, bare } of config.prestart ?? []) await pool(workers, bare === true);
 for (const task of config.tasks) {
   const result = await run(task);
   process.stdout.write(JSON.stringify({ task, ...result }) + '\n');
