@@ -249,7 +249,6 @@ function handleReserved(method, params, hasId, id) {
 // concurrently, and each reply goes out as soon as its handler settles.
 function invoke({ fn, owner }, method, params, id) {
   const context = new Context(id, method);
-  if (id !== null) contexts.set(id, context);
   running++;
   let outcome;
   try {
@@ -258,6 +257,9 @@ function invoke({ fn, owner }, method, params, id) {
     return settle(context, true, err);
   }
   if (typeof outcome?.then === 'function') {
+    // Only a handler still running when this returns can be cancelled: a cancel is read from
+    // stdin only between callbacks, so a handler that returned a value is done already.
+    if (id !== null) contexts.set(id, context);
     Promise.resolve(outcome).then((value) => settle(context, false, value), (err) => settle(context, true, err));
   } else {
     settle(context, false, outcome);
@@ -316,7 +318,7 @@ function addPiece(piece) {
   if (oversized) return;
   if (lineBytes + 1 > maxFrameSize) {
     oversized = true;
-    pieces = [];
+    pieces.length = 0;
   } else if (piece.length > 0) {
     pieces.push(piece);
   }
@@ -329,12 +331,16 @@ function endLine() {
     sendError(null, INVALID_REQUEST,
       `Invalid Request: a line of ${lineBytes + 1} bytes exceeds the frame limit of ${maxFrameSize} bytes`);
   } else if (lineBytes > 0) {
-    const text = (pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, lineBytes)).toString('utf8');
-    if (text.trim() !== '') handleLine(text);
+    handleText((pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, lineBytes)).toString('utf8'));
   }
-  pieces = [];
+  pieces.length = 0;
   lineBytes = 0;
   oversized = false;
+}
+
+// A line whose first character is not white space is not blank: no trimmed copy is needed.
+function handleText(text) {
+  if (text.charCodeAt(0) > 32 || text.trim() !== '') handleLine(text);
 }
 
 function onData(chunk) {
@@ -346,8 +352,13 @@ function onData(chunk) {
       addPiece(chunk.subarray(start));
       return;
     }
-    addPiece(chunk.subarray(start, newline));
-    endLine();
+    if (lineBytes === 0 && newline - start + 1 <= maxFrameSize) {
+      // A whole line inside this chunk, the usual case: decoded in place.
+      if (newline > start && !closing) handleText(chunk.toString('utf8', start, newline));
+    } else {
+      addPiece(chunk.subarray(start, newline));
+      endLine();
+    }
     start = newline + 1;
   }
 }
