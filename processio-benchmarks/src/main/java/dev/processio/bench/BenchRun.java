@@ -3,7 +3,6 @@ package dev.processio.bench;
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -23,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -78,7 +76,6 @@ public final class BenchRun {
 
     static final String WORKER_RESOURCE = "/dev/processio/runtime/node/processio-worker.mjs";
     private static final String BARE_ECHO_RESOURCE = "/dev/processio/bench/bare-echo.mjs";
-    private static final String PING_PONG_RESOURCE = "/dev/processio/bench/pipe-ping-pong.c";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String CALLER_THREAD = "bench-caller-";
 
@@ -93,13 +90,6 @@ public final class BenchRun {
     private static final int SMOKE_CALLS_PER_CALLER = 1;
     /** A smoke run counts calls, not seconds; this only bounds a scenario that hangs. */
     private static final double SMOKE_TIMEOUT_SECONDS = 60;
-    /** Round trips per phase of the C ping-pong in a smoke run. */
-    private static final int SMOKE_PING_PONG_ROUNDS = 3;
-    /**
-     * How long both processes of the C ping-pong sleep before each "cold" round trip: long enough for
-     * an idle CPU to drop into a sleep state, so that its wake-up is part of the round trip.
-     */
-    private static final int COLD_IDLE_MILLIS = 10;
 
     /** What {@code echo} gives back. */
     public record Echo(String text) {
@@ -168,9 +158,6 @@ public final class BenchRun {
         }
     }
 
-    /** The C ping-pong's figures, or why there are none ({@code skipped} not null). */
-    private record PingPong(Measure warm, Measure cold, String skipped) {
-    }
 
     private final PrintStream out;
     private final boolean smoke;
@@ -262,14 +249,14 @@ public final class BenchRun {
         Map<Integer, Double> bare = new LinkedHashMap<>();
         int pending = smoke ? 100 : 10_000;
         Measure raw;
-        PingPong pingPong;
+        PipePingPong.Result pingPong;
         double[] memory;
         if (smoke) {
             // Node start-up is most of a smoke run's cost, so each implementation starts its workers once.
             // Nothing is measured, so the Node parent and cc run alongside the Java side, on the CPU time
             // that the Java side spends waiting.
             int workers = SMOKE_WORKERS;
-            Process compile = compilePingPong();
+            Process compile = PipePingPong.compile(dir);
             Process parent = startNodeParent(1);
             // Not waited for: its Node starts while processio's pool does.
             try (Impl b = bareJavaClient(SMOKE_BARE_WORKERS)) {
@@ -329,7 +316,7 @@ public final class BenchRun {
             }
             raw = rawPipe(seconds, Long.MAX_VALUE);
             log("raw pipe (cat): %s", raw);
-            pingPong = pingPong(compilePingPong());
+            pingPong = pingPong(PipePingPong.compile(dir));
             try (Impl p = processio(1, pending); Impl j = javaClient(1)) {
                 memory = memory(p, j, pending);
             }
@@ -469,7 +456,7 @@ public final class BenchRun {
      * parent's on processio-worker.mjs and on the bare loop.
      */
     private static List<String> bareRows(Map<Segment, List<Measure>> pio, Map<Segment, List<Measure>> jcBare,
-            Map<Segment, List<Measure>> np, Map<Segment, List<Measure>> npBare, PingPong pingPong) {
+            Map<Segment, List<Measure>> np, Map<Segment, List<Measure>> npBare, PipePingPong.Result pingPong) {
         double pSeq = med(pio.get(SEQUENTIAL), Measure::p50Micros);
         double pP99 = med(pio.get(SEQUENTIAL), Measure::p99Micros);
         double jbSeq = med(jcBare.get(SEQUENTIAL), Measure::p50Micros);
@@ -512,7 +499,7 @@ public final class BenchRun {
 
         String warm = "C pipe ping-pong, 100 B, warm (back to back)";
         String cold = String.format(Locale.ROOT, "C pipe ping-pong, 100 B, cold (each after %d ms idle)",
-                COLD_IDLE_MILLIS);
+                PipePingPong.COLD_IDLE_MILLIS);
         if (pingPong.skipped() != null) {
             String why = "info; skipped: " + pingPong.skipped();
             rows.add(infoRow(warm + ", median latency: processio sequential / C", us(pSeq), "–", Double.NaN, why));
@@ -941,72 +928,16 @@ public final class BenchRun {
         }
     }
 
-    // --- the C pipe ping-pong ----------------------------------------------------------------
-
-    /** The first executable {@code name} on the PATH. */
-    static Optional<Path> onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
+    /** Runs the C ping-pong that {@code compile} builds; a failure is counted, not thrown. */
+    private PipePingPong.Result pingPong(Process compile) throws IOException, InterruptedException {
+        PipePingPong.Result result = PipePingPong.run(compile, dir, smoke ? SMOKE_TIMEOUT_SECONDS : seconds, smoke);
+        if (result.failure() != null) {
+            failures.add(result.failure());
+        } else if (result.skipped() == null) {
+            log("pipe ping-pong (C): warm %s; cold (%d ms idle before each) %s", result.warm(),
+                    PipePingPong.COLD_IDLE_MILLIS, result.cold());
         }
-        return Arrays.stream(path.split(File.pathSeparator)).filter(d -> !d.isEmpty()).map(d -> Path.of(d, name))
-                .filter(Files::isExecutable).findFirst();
-    }
-
-    /**
-     * Starts compiling the C ping-pong into the temporary directory with {@code cc}; null when there is no
-     * {@code cc} on the PATH. {@link #pingPong} waits for it.
-     */
-    private Process compilePingPong() throws IOException {
-        Optional<Path> cc = onPath("cc");
-        if (cc.isEmpty()) {
-            return null;
-        }
-        Path source = dir.resolve("pipe-ping-pong.c");
-        extract(PING_PONG_RESOURCE, source);
-        return new ProcessBuilder(cc.get().toString(), "-O2", "-o", dir.resolve("pipe-ping-pong").toString(),
-                source.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("cc.log").toFile()).start();
-    }
-
-    /** Runs the C ping-pong that {@code compile} builds (null: skipped); 100 B, warm and cold. */
-    private PingPong pingPong(Process compile) throws IOException, InterruptedException {
-        if (compile == null) {
-            return new PingPong(null, null, "no `cc` on the PATH");
-        }
-        if (!compile.waitFor(60, TimeUnit.SECONDS) || compile.exitValue() != 0) {
-            compile.destroyForcibly();
-            compile.waitFor(10, TimeUnit.SECONDS);
-            failures.add("cc pipe-ping-pong.c failed: " + Files.readString(dir.resolve("cc.log")).strip());
-            return new PingPong(null, null, "`cc` failed");
-        }
-        double secs = smoke ? SMOKE_TIMEOUT_SECONDS : seconds;
-        long rounds = smoke ? SMOKE_PING_PONG_ROUNDS : Integer.MAX_VALUE;
-        Process p = new ProcessBuilder(dir.resolve("pipe-ping-pong").toString(), "100", Double.toString(secs),
-                Long.toString(rounds), Integer.toString(COLD_IDLE_MILLIS))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        p.getOutputStream().close();
-        String line = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-        if (!p.waitFor((long) (2 * secs) + 30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            failures.add("pipe-ping-pong failed: " + line);
-            return new PingPong(null, null, "pipe-ping-pong failed");
-        }
-        // warm N SECONDS P50 P99 cold N SECONDS P50 P99
-        String[] f = line.split(" ");
-        if (f.length != 10 || !f[0].equals("warm") || !f[5].equals("cold")) {
-            failures.add("pipe-ping-pong printed " + line);
-            return new PingPong(null, null, "pipe-ping-pong printed nonsense");
-        }
-        PingPong result = new PingPong(pingPongPhase(f, 1), pingPongPhase(f, 6), null);
-        log("pipe ping-pong (C): warm %s; cold (%d ms idle before each) %s", result.warm(), COLD_IDLE_MILLIS,
-                result.cold());
         return result;
-    }
-
-    private static Measure pingPongPhase(String[] f, int at) {
-        return new Measure(Long.parseLong(f[at]), Double.parseDouble(f[at + 1]), Double.parseDouble(f[at + 2]),
-                Double.parseDouble(f[at + 3]), 100);
     }
 
     // --- helpers -----------------------------------------------------------------------------

@@ -13,9 +13,11 @@ import dev.processio.metrics.CallOutcome;
 import dev.processio.metrics.MetricsTracker;
 import dev.processio.protocol.RpcError;
 import dev.processio.protocol.RpcReply;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -160,7 +162,8 @@ final class Dispatcher {
     private void release(PoolCall call, Gate.Verdict verdict, Throwable error) {
         WorkerEntry e = call.takeLease();
         if (e != null) {
-            gate.giveBack(e, verdict, clock.getAsLong() - call.dispatchedNanos, error);
+            long now = clock.getAsLong();
+            gate.giveBack(e, verdict, now - call.dispatchedNanos, now, error);
         }
     }
 
@@ -270,7 +273,7 @@ final class Dispatcher {
     }
 
     /** Fails every waiting call with {@code error}. */
-    void failPending(java.util.function.Supplier<BridgeException> error) {
+    void failPending(Supplier<BridgeException> error) {
         PoolCall call;
         while ((call = pending.poll()) != null) {
             complete(call, null, error.get());
@@ -280,9 +283,9 @@ final class Dispatcher {
     // ---- completion ---------------------------------------------------------------------------
 
     /** Fails a call that never got into the pool. */
-    java.util.concurrent.CompletableFuture<Object> failedNow(BridgeException error) {
+    CompletableFuture<Object> failedNow(BridgeException error) {
         metrics.callCompleted(outcomeOf(error), 0);
-        return java.util.concurrent.CompletableFuture.failedFuture(error);
+        return CompletableFuture.failedFuture(error);
     }
 
     private void complete(PoolCall call, Object result, BridgeException error) {

@@ -3,7 +3,6 @@ package dev.processio.pool;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The one place where a call takes what it needs from a worker, a unit of the worker's load and a
@@ -32,14 +31,12 @@ final class Gate {
 
     private final Slot[] slots;
     private final int maxLoad;
-    private final LongSupplier clock;
     private final Supervisor supervisor;
     private final Consumer<WorkerEntry> capReached;
 
-    Gate(Slot[] slots, int maxLoad, LongSupplier clock, Supervisor supervisor, Consumer<WorkerEntry> capReached) {
+    Gate(Slot[] slots, int maxLoad, Supervisor supervisor, Consumer<WorkerEntry> capReached) {
         this.slots = slots;
         this.maxLoad = maxLoad;
-        this.clock = clock;
         this.supervisor = supervisor;
         this.capReached = capReached;
     }
@@ -83,7 +80,7 @@ final class Gate {
                 best.load.decrementAndGet();
                 continue;
             }
-            best.lastUsedNanos = clock.getAsLong();
+            // lastUsedNanos is set when the lease comes back: a worker holding a call is never idle.
             return best;
         }
         return null;
@@ -120,10 +117,13 @@ final class Gate {
         e.slot.breaker.releasePermission();
     }
 
-    /** Gives back a lease taken by {@link #take()}, counting the attempt on the breaker as {@code verdict}. */
-    void giveBack(WorkerEntry e, Verdict verdict, long tookNanos, Throwable error) {
+    /**
+     * Gives back a lease taken by {@link #take()}, counting the attempt on the breaker as
+     * {@code verdict}; {@code now} is the pool's clock, read once by the caller.
+     */
+    void giveBack(WorkerEntry e, Verdict verdict, long tookNanos, long now, Throwable error) {
         e.load.decrementAndGet();
-        e.lastUsedNanos = clock.getAsLong();
+        e.lastUsedNanos = now;
         if (verdict == Verdict.ANSWERED) {
             e.served.incrementAndGet();
         }

@@ -96,7 +96,7 @@ public final class Pool {
         this.metrics = factory == null ? MetricsTracker.NONE : factory.create(view);
         this.supervisor = new Supervisor(options, workerSettings, slots, metrics, clock, housekeeper, view);
         Recycler[] recyclerRef = new Recycler[1];
-        Gate gate = new Gate(slots, options.maxInFlightPerWorker(), clock, supervisor,
+        Gate gate = new Gate(slots, options.maxInFlightPerWorker(), supervisor,
                 e -> recyclerRef[0].capReached(e));
         this.dispatcher = new Dispatcher(name, gate, new PendingCalls(options.maxPending()), supervisor, view, metrics,
                 clock, Housekeeper.saturatedNanos(options.acquireTimeout()));

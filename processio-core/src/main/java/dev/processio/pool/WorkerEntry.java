@@ -44,7 +44,7 @@ final class WorkerEntry {
     final AtomicLong given = new AtomicLong();
     /** Calls it answered (pings not included). */
     final AtomicLong served = new AtomicLong();
-    /** When it last took a call or gave one back, on the pool's clock. */
+    /** When it last gave a call back (or was started), on the pool's clock. */
     volatile long lastUsedNanos;
 
     WorkerEntry(Worker worker, Slot slot, ReentrantLock lifecycle, long nowNanos, long maxCalls) {
