@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,20 +92,28 @@ class BrowserTests {
         editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
         editor.sendKeys("# Typed in a browser\n\n```js\nconst answer = 42;\n```\n\n<script>window.pwned = 1</script>\n");
 
-        wait.until(d -> d.findElements(By.cssSelector("#preview h1")).stream()
-                .anyMatch(h -> h.getText().equals("Typed in a browser")));
-        WebElement code = browser.findElement(By.cssSelector("#preview pre code"));
-        assertThat(code.getAttribute("class")).contains("hljs", "language-js");
-        assertThat(code.findElements(By.cssSelector("span.hljs-keyword"))).isNotEmpty();
-        assertThat(browser.findElements(By.cssSelector("#preview script"))).isEmpty();
+        // The page replaces the preview on each render and the tiles on each poll, so an element found
+        // now can be gone by the next call: every check reads what it needs in one script, and waits
+        // for the page to settle on the final text rather than an intermediate render.
+        wait.until(d -> texts("#preview h1").equals(List.of("Typed in a browser"))
+                && !texts("#preview pre code span.hljs-keyword").isEmpty());
+        assertThat(browser.executeScript("return document.querySelector('#preview pre code').className"))
+                .asString().contains("hljs", "language-js");
+        assertThat(texts("#preview script")).isEmpty();
         assertThat(browser.executeScript("return window.pwned === undefined")).isEqualTo(true);
-        assertThat(browser.findElement(By.id("render-info")).getText()).matches("worker \\d+ · [0-9.]+ ms");
+        assertThat(texts("#render-info")).singleElement().asString().matches("worker \\d+ · [0-9.]+ ms");
 
-        wait.until(d -> d.findElements(By.cssSelector("#tiles .tile.READY")).size() >= 2);
-        assertThat(browser.findElements(By.cssSelector("#tiles .tile dd.pid")))
-                .allSatisfy(pid -> assertThat(pid.getText()).matches("\\d+"));
+        wait.until(d -> texts("#tiles .tile.READY").size() >= 2);
+        assertThat(texts("#tiles .tile dd.pid")).isNotEmpty().allSatisfy(pid -> assertThat(pid).matches("\\d+"));
         // Live: a second sample of the calls timer has been turned into a rate.
-        wait.until(d -> d.findElement(By.id("rate")).getText().matches("[0-9.]+"));
+        wait.until(d -> texts("#rate").stream().anyMatch(rate -> rate.matches("[0-9.]+")));
         assertThat(browser.findElement(By.id("chaos")).isDisplayed()).isFalse();
+    }
+
+    /** The text of every element matching {@code css}, read in one script so none can go stale in between. */
+    static List<String> texts(String css) {
+        Object texts = browser.executeScript(
+                "return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent.trim())", css);
+        return ((List<?>) texts).stream().map(String::valueOf).toList();
     }
 }
