@@ -33,7 +33,8 @@ import tools.jackson.databind.JavaType;
  * completes on one of these threads:
  * <ul>
  *   <li>the calling thread, when the call is refused at once (the bridge is closed, no worker is
- *       healthy, the pending queue or a stdin queue is full);</li>
+ *       healthy, the pending queue or a stdin queue is full), or when it wrote the frame itself
+ *       and the write failed;</li>
  *   <li>the worker's stdout thread, {@code processio-<pool>-w<slot>-stdout}: replies;</li>
  *   <li>its stdin writer thread, {@code ...-stdin}: a write that failed;</li>
  *   <li>its stderr thread, {@code ...-stderr}, or the pool's housekeeper,

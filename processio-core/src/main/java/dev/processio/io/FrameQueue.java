@@ -10,19 +10,38 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bounded queue of one worker's stdin: frames accepted and not yet written, and the batch the
- * writer thread is writing. A frame counts against the limits from the moment it is accepted until
- * it has been handed to the pipe. It tracks, exactly, which frames of the batch may have had bytes
- * handed to the pipe, so that a failure says of each frame whether it may have reached the worker.
+ * The bounded queue of one worker's stdin: frames accepted and not yet written, and the batch being
+ * written. A frame counts against the limits from the moment it is accepted until it has been
+ * handed to the pipe. It tracks, exactly, which frames of the batch may have had bytes handed to
+ * the pipe, so that a failure says of each frame whether it may have reached the worker.
  *
- * <p>Everything but the volatile depth counters is guarded by {@link #lock}; {@code batch} is
- * changed structurally only by the writer thread, under the lock, so the writer may read it
- * without. Callbacks of frames ({@link ProcessIO.Frame}) run after the lock is let go.
+ * <h2>The pen</h2>
+ * One thread at a time holds the pen: it owns the batch and is the only one that writes to the
+ * pipe. The writer thread takes it for each batch ({@link #takeBatch()}). A producer takes it
+ * instead ({@link #enqueueOrTakePen}) when the queue is empty, nobody holds it, and the frame fits,
+ * with every byte the worker has not yet been seen to read, into {@link #DIRECT_ROOM}; the producer
+ * then writes that one frame itself, without waking the writer thread. Whoever took the pen gives
+ * it back ({@link #releasePen()}).
+ *
+ * <p>Why such a write cannot block: a reply to a request proves that the worker has read the
+ * request's line, and with it every byte written before it ({@link #consumed(long)} records how
+ * far). A Linux pipe holds 64 KiB by default and never less than one page; {@code DIRECT_ROOM} is
+ * one page, so the bytes the worker may not have read plus the new frame fit into any pipe whose
+ * pages are not fragmented beyond one partly read page. A worker that replies to requests it has
+ * not read (it would have to guess their ids) could make a producer's write block; the write
+ * timeout then stops it, as it stops a stalled writer thread.
+ *
+ * <p>Everything but the volatile counters is guarded by {@link #lock}; {@code batch} is changed
+ * structurally only by the pen holder, under the lock, so the pen holder may read it without.
+ * Callbacks of frames ({@link ProcessIO.Frame}) run after the lock is let go.
  */
 final class FrameQueue {
 
     private static final int MAX_BATCH_FRAMES = 4096;
     private static final long MAX_BATCH_BYTES = 4L * ProcessIO.CHUNK_SIZE;
+
+    /** Bytes the worker may not have read, new frame included, below which a producer writes the frame itself. */
+    static final int DIRECT_ROOM = 4096;
 
     enum State {
         /** Accepting frames. */
@@ -55,6 +74,10 @@ final class FrameQueue {
     private int batchDone;
     /** Frames batch[0, batchTouched) may have had bytes handed to the pipe. */
     private int batchTouched;
+    /** Whether a thread holds the pen: owns the batch and may write to the pipe. */
+    private boolean penHeld;
+    /** Bytes of every frame written whole so far: the pipe offset after the last of them. */
+    private long completedBytes;
     private State state = State.OPEN;
     /** The error that failed the pipe, once FAILED. */
     private IOException pipeError;
@@ -66,6 +89,12 @@ final class FrameQueue {
     // Written under the lock, read without it.
     private volatile int queuedFrames;
     private volatile long queuedBytes;
+    /**
+     * The pipe offset up to which the worker has been seen to read. Written without the lock by
+     * the threads that read replies; a lost race leaves it lower than the truth, which only makes
+     * the producers' writes rarer.
+     */
+    private volatile long consumed;
 
     FrameQueue(String pool, String workerLabel, ProcessIO.Settings settings) {
         this.pool = pool;
@@ -87,17 +116,29 @@ final class FrameQueue {
 
     // ---- producers ------------------------------------------------------------------------------
 
-    /** Queues a frame, waiting for room if {@code mayWait}; a frame that is refused hears why at once. */
-    void enqueue(ProcessIO.Frame f, boolean mayWait) {
+    /**
+     * Queues a frame, waiting for room if {@code mayWait}; a frame that is refused hears why at once.
+     * Returns true, without queueing it, when the caller has been given the pen with the frame as
+     * the whole batch: it must then write the batch and {@link #releasePen()}.
+     */
+    boolean enqueueOrTakePen(ProcessIO.Frame f, boolean mayWait) {
         RuntimeException refused;
         int length = f.bytes().length;
         lock.lock();
         try {
             refused = admitLocked(length, mayWait);
             if (refused == null) {
-                queue.addLast(f);
                 queuedFrames = queuedFrames + 1;
                 queuedBytes = queuedBytes + length;
+                if (queue.isEmpty() && !penHeld && completedBytes - consumed + length <= DIRECT_ROOM) {
+                    penHeld = true;
+                    batch.clear();
+                    batch.add(f);
+                    batchDone = 0;
+                    batchTouched = 0;
+                    return true;
+                }
+                queue.addLast(f);
                 queued.signal();
             }
         } catch (InterruptedException e) {
@@ -109,6 +150,14 @@ final class FrameQueue {
         }
         if (refused != null) {
             f.failed(refused);
+        }
+        return false;
+    }
+
+    /** The worker has read the pipe up to {@code offset} (see {@link ProcessIO.Frame#written(long)}). */
+    void consumed(long offset) {
+        if (offset > consumed) {
+            consumed = offset;
         }
     }
 
@@ -172,19 +221,24 @@ final class FrameQueue {
 
     // ---- the writer thread ----------------------------------------------------------------------
 
-    /** Moves queued frames into the batch, waiting for one; false when the writer should stop. */
+    /**
+     * Takes the pen and moves queued frames into the batch, waiting for one and for the pen; false
+     * when the writer should stop, without the pen. Never returns while a producer holds the pen,
+     * so the writer closes the pipe only after the producer's write.
+     */
     boolean takeBatch() throws InterruptedException {
         lock.lock();
         try {
-            batch.clear();
-            batchDone = 0;
-            batchTouched = 0;
-            while (queue.isEmpty() && state == State.OPEN) {
+            while (penHeld || (queue.isEmpty() && state == State.OPEN)) {
                 queued.await();
             }
             if (queue.isEmpty() || state == State.FAILED || state == State.DISPOSED) {
                 return false;
             }
+            penHeld = true;
+            batch.clear();
+            batchDone = 0;
+            batchTouched = 0;
             long bytes = 0;
             while (!queue.isEmpty() && batch.size() < MAX_BATCH_FRAMES && bytes < MAX_BATCH_BYTES) {
                 ProcessIO.Frame f = queue.pollFirst();
@@ -197,7 +251,23 @@ final class FrameQueue {
         }
     }
 
-    /** The batch's frames, for the writer thread only. */
+    /**
+     * Gives the pen back after writing the batch, or failing to, and wakes the writer thread only if
+     * there is something for it to do: a wake-up that finds nothing costs a call as much as a write.
+     */
+    void releasePen() {
+        lock.lock();
+        try {
+            penHeld = false;
+            if (!queue.isEmpty() || state != State.OPEN) {
+                queued.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The batch's frames, for the pen holder only. */
     int batchSize() {
         return batch.size();
     }
@@ -230,10 +300,12 @@ final class FrameQueue {
      */
     int completeUpTo(int end) {
         int start;
+        long offset;
         boolean ended;
         lock.lock();
         try {
             start = batchDone;
+            offset = completedBytes;
             ended = state == State.FAILED || state == State.DISPOSED;
             if (!ended) {
                 long bytes = 0;
@@ -242,6 +314,7 @@ final class FrameQueue {
                 }
                 queuedFrames = queuedFrames - (end - start);
                 queuedBytes = queuedBytes - bytes;
+                completedBytes = offset + bytes;
                 room.signalAll();
             }
             batchDone = end;
@@ -250,7 +323,9 @@ final class FrameQueue {
         }
         if (!ended) {
             for (int i = start; i < end; i++) {
-                batch.get(i).written();
+                ProcessIO.Frame f = batch.get(i);
+                offset += f.bytes().length;
+                f.written(offset);
             }
         }
         return end - start;

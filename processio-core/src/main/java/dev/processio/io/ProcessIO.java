@@ -48,9 +48,13 @@ import java.util.concurrent.TimeUnit;
  * "no progress" rather than "a large frame".
  *
  * <h2>Threads</h2>
- * The writer thread, {@code processio-<pool>-w<slot>-stdin}, owns the stream and is the only
- * thread that writes to or closes it. The queue it shares with callers is a {@link FrameQueue},
- * guarded by its own lock; the counters here are written by the writer thread only and read
+ * Writes to the pipe are made by whichever thread holds the queue's pen (see {@link FrameQueue}):
+ * the writer thread, {@code processio-<pool>-w<slot>-stdin}, for what is queued, or a thread that
+ * calls {@code write} or {@code offer} when the queue is empty and the frame is small enough, with
+ * what the worker has not yet read, to fit into the pipe at once. That thread writes its frame
+ * itself and returns, which saves waking the writer thread. {@link #consumed(long)} tells the
+ * queue how far the worker has read. Only the writer thread closes the stream, and only once no
+ * other thread holds the pen. The counters here are written by the pen holder only and read
  * through volatile fields; {@code stallReported} is written by the watchdog only.
  */
 public final class ProcessIO {
@@ -97,7 +101,11 @@ public final class ProcessIO {
         }
     }
 
-    /** Told about the faults of the pipe; called at most once each, from a processio thread. */
+    /**
+     * Told about the faults of the pipe; called at most once each, without a lock of this object
+     * held: a stall from the watchdog's scheduler, a broken pipe from the thread whose write failed
+     * (the writer thread, or one that wrote its own frame).
+     */
     public interface Owner {
 
         /** A write has been blocked for {@code blockedFor}, longer than the write timeout. Kill the worker. */
@@ -114,18 +122,24 @@ public final class ProcessIO {
 
     /**
      * One frame to write and the party that hears how its write ended: exactly one of
-     * {@link #written()} and {@link #failed} is called, once, without any lock of this object held.
-     * {@code written} runs on the writer thread; {@code failed} on the writer thread, on the thread
-     * that called {@link #write(Frame)} or {@link #offer(Frame)}, or on the one that called
-     * {@link #destroy()}. Both must be quick and must not block.
+     * {@link #written(long)} and {@link #failed} is called, once, without any lock of this object
+     * held. {@code written} runs on the thread that wrote the frame: the writer thread, or the one
+     * that called {@link #write(Frame)} or {@link #offer(Frame)}; {@code failed} on either of those
+     * or on the one that called {@link #destroy()}. Both must be quick and must not block.
      */
     public interface Frame {
 
         /** The whole frame, newline included. Read by the writer thread; must not change. */
         byte[] bytes();
 
-        /** Every byte of the frame has been handed to the pipe. */
-        void written();
+        /**
+         * Every byte of the frame has been handed to the pipe.
+         *
+         * @param end the pipe offset just after the frame's last byte: the bytes handed to this
+         *        pipe so far, this frame's included. Once the worker has answered the frame,
+         *        {@link ProcessIO#consumed(long) consumed(end)} may say so.
+         */
+        void written(long end);
 
         /**
          * The frame was not written whole: a {@link StdinWriteException}, whose
@@ -149,7 +163,7 @@ public final class ProcessIO {
         }
 
         @Override
-        public void written() {
+        public void written(long end) {
             complete(null);
         }
 
@@ -169,7 +183,7 @@ public final class ProcessIO {
     private final Thread writer;
     private volatile ScheduledFuture<?> watchdog;
 
-    // Written by the writer thread only.
+    // Written by the pen holder only.
     private volatile long framesWritten;
     private volatile long bytesWritten;
     private volatile long drainWaits;
@@ -216,7 +230,9 @@ public final class ProcessIO {
      * its write ended (see {@link Frame}). Never throws for a full queue or a broken pipe.
      */
     public void write(Frame frame) {
-        queue.enqueue(frame, settings.backpressure() == Backpressure.BLOCK);
+        if (queue.enqueueOrTakePen(frame, settings.backpressure() == Backpressure.BLOCK)) {
+            writeWithPen();
+        }
     }
 
     /**
@@ -224,7 +240,17 @@ public final class ProcessIO {
      * threads that must not block, and housekeeping frames (cancel, ping).
      */
     public void offer(Frame frame) {
-        queue.enqueue(frame, false);
+        if (queue.enqueueOrTakePen(frame, false)) {
+            writeWithPen();
+        }
+    }
+
+    /**
+     * The worker has read everything up to pipe offset {@code end}: it answered a frame that ended
+     * there (see {@link Frame#written(long)}). Lets later small frames be written by their callers.
+     */
+    public void consumed(long end) {
+        queue.consumed(end);
     }
 
     /**
@@ -315,13 +341,28 @@ public final class ProcessIO {
         return bytesWritten;
     }
 
-    // ---- writer thread ---------------------------------------------------------------------
+    // ---- the pen holder: a caller, or the writer thread -----------------------------------------
+
+    /** Writes the one-frame batch that the calling thread took the pen for. */
+    private void writeWithPen() {
+        try {
+            writeBatch(null);
+        } finally {
+            queue.releasePen();
+        }
+    }
 
     private void runWriter() {
         byte[] buffer = new byte[CHUNK_SIZE];
         try {
             while (queue.takeBatch()) {
-                if (!writeBatch(buffer)) {
+                boolean ok;
+                try {
+                    ok = writeBatch(buffer);
+                } finally {
+                    queue.releasePen();
+                }
+                if (!ok) {
                     break;
                 }
             }
@@ -337,9 +378,22 @@ public final class ProcessIO {
         }
     }
 
-    /** Writes the batch, coalescing small frames into {@code buffer} and writing large ones in pipe-sized slices. */
+    /**
+     * Writes the batch: a batch of one frame straight from its bytes, in pipe-sized slices; a larger
+     * one coalescing small frames into {@code buffer} and writing large ones in slices.
+     */
     private boolean writeBatch(byte[] buffer) {
         int count = queue.batchSize();
+        if (count == 1) {
+            byte[] bytes = queue.batchBytes(0);
+            for (int off = 0; off < bytes.length; off += CHUNK_SIZE) {
+                if (!writeToPipe(bytes, off, Math.min(CHUNK_SIZE, bytes.length - off), 1)) {
+                    return false;
+                }
+            }
+            completeUpTo(1);
+            return true;
+        }
         int fill = 0;
         for (int i = 0; i < count; i++) {
             byte[] bytes = queue.batchBytes(i);

@@ -36,11 +36,17 @@ final class HeldRequests {
         return h;
     }
 
-    /** The reply to a held request: reports it and returns true, or false when nobody holds the id (late). */
-    boolean replied(RpcReply reply) {
+    /**
+     * The reply to a held request: tells {@code stdin} how far the worker has read, reports the reply
+     * and returns true; or returns false when nobody holds the id (late).
+     */
+    boolean replied(RpcReply reply, ProcessIO stdin) {
         Held h = held.remove(reply.id());
         if (h == null) {
             return false;
+        }
+        if (h.written) {
+            stdin.consumed(h.end);
         }
         h.request.replied(reply);
         return true;
@@ -83,7 +89,9 @@ final class HeldRequests {
     /** A held request, and the write of its frame. */
     private final class Held implements ProcessIO.Frame {
         final Worker.Request request;
-        /** Whether every byte of the frame has been handed to the pipe; set by the writer thread. */
+        /** The pipe offset after the frame's last byte once written whole, else 0; set by the thread that wrote it. */
+        long end;
+        /** Whether every byte of the frame has been handed to the pipe; set by the thread that wrote it, after {@code end}. */
         volatile boolean written;
 
         Held(Worker.Request request) {
@@ -96,7 +104,8 @@ final class HeldRequests {
         }
 
         @Override
-        public void written() {
+        public void written(long end) {
+            this.end = end;
             written = true;
             if (processEnded && held.remove(request.id(), this)) {
                 // Written, but the process ended before failWritten() could see it as written.

@@ -45,8 +45,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <h2>Threads</h2>
  * Callers encode and dispatch on their own thread. A call's future completes on one of: the
- * caller's thread (refused at once: closed, no healthy worker, full queues), the worker's stdout
- * thread (replies), its stdin writer thread (a write that failed), its stderr thread or the
+ * caller's thread (refused at once: closed, no healthy worker, full queues; or its own write of
+ * the frame failed), the worker's stdout thread (replies), its stdin writer thread (a write that
+ * failed), its stderr thread or the
  * housekeeper (the worker's exit), the housekeeper (timeouts, a quarantine that leaves no
  * worker), or the thread that calls {@link #close()}.
  */

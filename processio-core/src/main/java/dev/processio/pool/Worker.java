@@ -44,8 +44,9 @@ import tools.jackson.databind.JsonNode;
  * Thread-safe. Requests are held in a concurrent map; whoever removes an id from it reports the
  * request's end, so each request hears {@link Request#replied} or {@link Request#failed} at most
  * once, and exactly once unless it is taken back with {@link #cancel} or {@link #forget}. Replies
- * are reported on the stdout thread; failures on the stdin writer thread (a write that failed),
- * on the thread that called {@link #send} (a full or closed queue), or on whichever processio
+ * are reported on the stdout thread; failures on the thread that wrote the frame (the stdin
+ * writer thread, or the one that called {@link #send}, see {@link ProcessIO}) when its write
+ * failed, on the thread that called {@code send} (a full or closed queue), or on whichever processio
  * thread sees the process end (the housekeeper, or the stdout or stderr thread). This class keeps
  * nothing about the pool: load, state and counters live in the pool's {@link WorkerEntry}.
  */

@@ -56,7 +56,7 @@ final class WorkerStdout implements LineReader.Sink, RpcCodec.ResultTypes {
             return;
         }
         if (message instanceof RpcReply reply) {
-            if (!held.replied(reply)) {
+            if (!held.replied(reply, worker.stdin())) {
                 worker.listener().lateReply(worker, reply.id());
             }
         } else if (message instanceof RpcNotification notification) {

@@ -92,6 +92,84 @@ class ProcessIOTests {
     }
 
     @Test
+    void aSmallFrameIsWrittenByItsCallerWhileThePipeHasRoomForIt() throws Exception {
+        Process sink = start(TestWorkers.rawNode("sink.mjs"));
+        ProcessIO io = wrap(sink, ProcessIO.Settings.defaults());
+        String caller = Thread.currentThread().getName();
+        int size = 100;
+        int fit = FrameQueue.DIRECT_ROOM / size;
+        List<RecordingFrame> frames = new ArrayList<>();
+        for (int seq = 0; seq < fit; seq++) {
+            RecordingFrame f = new RecordingFrame(exactly(seq, size));
+            io.write(f);
+            frames.add(f);
+        }
+        // Nothing has been answered, so these are all the bytes the worker may not have read.
+        for (int seq = 0; seq < fit; seq++) {
+            assertThat(frames.get(seq).join()).as("frame %d", seq).isEqualTo((seq + 1L) * size);
+            assertThat(frames.get(seq).thread).as("frame %d", seq).isEqualTo(caller);
+        }
+
+        RecordingFrame over = new RecordingFrame(exactly(fit, size));
+        io.write(over);
+        assertThat(over.get(10, TimeUnit.SECONDS)).isEqualTo((fit + 1L) * size);
+        assertThat(over.thread).as("a frame that might not fit into the pipe").endsWith("-stdin");
+
+        io.consumed(over.join());
+        RecordingFrame after = new RecordingFrame(exactly(fit + 1, size));
+        io.write(after);
+        assertThat(after.join()).isEqualTo((fit + 2L) * size);
+        assertThat(after.thread).as("once the worker has been seen to read everything").isEqualTo(caller);
+        io.close();
+
+        JsonNode summary = summary(sink);
+        assertThat(summary.get("ok").booleanValue()).as(summary.toString()).isTrue();
+        assertThat(summary.get("lines").longValue()).isEqualTo(fit + 2);
+    }
+
+    @Test
+    void callersAndTheWriterThreadTakeTurnsWithoutReorderingOrRepeatingAFrame() throws Exception {
+        Process sink = start(TestWorkers.rawNode("sink.mjs"));
+        ProcessIO io = wrap(sink, ProcessIO.Settings.defaults());
+        Object order = new Object();
+        int[] next = {0};
+        int perThread = 5_000;
+        List<RecordingFrame> frames = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> producers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread producer = new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    RecordingFrame f;
+                    // Sizes from 20 B to about 6 KiB: some fit into the room left, some never do.
+                    synchronized (order) {
+                        int seq = next[0]++;
+                        f = new RecordingFrame(frame(seq, 20 + (seq * 7919) % 6000));
+                        io.write(f);
+                    }
+                    frames.add(f);
+                    // As a reply would: the sink reads everything, at its own pace.
+                    f.thenAccept(io::consumed);
+                }
+            }, "test-producer-" + t);
+            producer.start();
+            producers.add(producer);
+        }
+        for (Thread producer : producers) {
+            producer.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        CompletableFuture.allOf(frames.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        io.close();
+
+        JsonNode summary = summary(sink);
+        assertThat(summary.get("ok").booleanValue()).as(summary.toString()).isTrue();
+        assertThat(summary.get("lines").longValue()).isEqualTo(4L * perThread);
+        long bytes = frames.stream().mapToLong(f -> f.bytes().length).sum();
+        assertThat(summary.get("bytes").longValue()).isEqualTo(bytes);
+        assertThat(frames.stream().mapToLong(CompletableFuture::join).max().orElseThrow()).isEqualTo(bytes);
+        assertThat(io.stats().framesWritten()).isEqualTo(4L * perThread);
+    }
+
+    @Test
     void waitsForAWorkerThatStopsReadingAndLosesNothing() throws Exception {
         // The sink reads nothing for 2 s while 4 MiB are queued: far more than a pipe holds.
         Process sink = start(TestWorkers.rawNode("sink.mjs", "--pause-ms", "2000"));
@@ -292,6 +370,40 @@ class ProcessIOTests {
         char[] pad = new char[Math.max(0, size - 24)];
         Arrays.fill(pad, 'x');
         return ("{\"seq\":" + seq + ",\"pad\":\"" + new String(pad) + "\"}\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code {"seq":n,"pad":"xxx..."}\n} of exactly {@code size} bytes. */
+    private static byte[] exactly(int seq, int size) {
+        byte[] f = frame(seq, size);
+        byte[] g = frame(seq, size + size - f.length);
+        assertThat(g).hasSize(size);
+        return g;
+    }
+
+    /** A frame that records where it ended in the pipe, and which thread wrote it. */
+    private static final class RecordingFrame extends CompletableFuture<Long> implements ProcessIO.Frame {
+        private final byte[] bytes;
+        volatile String thread;
+
+        RecordingFrame(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        @Override
+        public void written(long end) {
+            thread = Thread.currentThread().getName();
+            complete(end);
+        }
+
+        @Override
+        public void failed(RuntimeException cause) {
+            completeExceptionally(cause);
+        }
     }
 
     private static JsonNode summary(Process p) throws Exception {
