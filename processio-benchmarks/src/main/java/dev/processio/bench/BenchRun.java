@@ -773,7 +773,7 @@ public final class BenchRun {
      * Runs round trips back to back for {@code secs} seconds or {@code limit} round trips, whichever ends
      * first; the median and p99 of their latencies.
      */
-    private static <E extends Exception> Measure sequential(double secs, long limit, int size, RoundTrip<E> roundTrip)
+    static <E extends Exception> Measure sequential(double secs, long limit, int size, RoundTrip<E> roundTrip)
             throws E {
         long[] lat = new long[1 << 16];
         int n = 0;
