@@ -386,6 +386,8 @@ public final class BenchRun {
                 + " instead of `node processio-worker.mjs echo.mjs`; \"runtime alone\" compares the same Node parent on"
                 + " the two workers.");
 
+        new Alternatives(out, dir, node, smoke, runs, seconds, warmupSeconds, failures).run();
+
         String leaks = leftBehind();
         out.println();
         out.println(leaks.isEmpty() ? "left behind: nothing" : "left behind: " + leaks);
