@@ -467,8 +467,8 @@ final class Alternatives {
             return "control came back to Java; the JVM lives";
         }
         String ended = o.exitValue() < 0 ? "did not end; killed" : describeExit(o.exitValue());
-        return String.format(Locale.ROOT, "the JVM ends: %s; shutdown hooks: %s%s", ended,
-                o.shutdownHookRan() ? "ran" : "did not run",
+        return String.format(Locale.ROOT, "the JVM ends: %s; shutdown hooks: %s; crash report (hs_err): %s%s", ended,
+                o.shutdownHookRan() ? "ran" : "did not run", o.crashReport() ? "written" : "none",
                 o.stderrLine().isEmpty() ? "" : "; stderr: `" + o.stderrLine() + "`");
     }
 

@@ -70,9 +70,10 @@ final class JavetChild implements AutoCloseable {
 
     /**
      * How a fault child ended: its exit value ({@code -1} if it had to be killed), whether Java got
-     * control back after the call, whether its shutdown hooks ran, the line of its stderr that says what happened.
+     * control back after the call, whether its shutdown hooks ran, whether the JVM wrote a crash report
+     * (hs_err), the line of its stderr that says what happened.
      */
-    record Outcome(int exitValue, boolean returned, boolean shutdownHookRan, String stderrLine) {
+    record Outcome(int exitValue, boolean returned, boolean shutdownHookRan, boolean crashReport, String stderrLine) {
     }
 
     private static final String LIB_PROPERTY = "processio.bench.javet.lib";
@@ -84,9 +85,12 @@ final class JavetChild implements AutoCloseable {
     private final BufferedReader stdout;
     private final PrintWriter stdin;
     private final Path stderr;
+    /** Where the child runs: its hs_err file would be here. */
+    private final Path dir;
 
-    private JavetChild(Process process, Path stderr) {
+    private JavetChild(Process process, Path dir, Path stderr) {
         this.process = process;
+        this.dir = dir;
         this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         this.stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         this.stderr = stderr;
@@ -155,7 +159,7 @@ final class JavetChild implements AutoCloseable {
         command.add(dir.resolve("echo.mjs").toString());
         Path stderr = Files.createTempFile(dir, "javet-" + mode, ".log");
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(stderr.toFile()).start();
-        return new JavetChild(p, stderr);
+        return new JavetChild(p, dir, stderr);
     }
 
     /** A sequential measurement in the child: calls back to back for {@code seconds} or {@code limit} calls. */
@@ -194,7 +198,8 @@ final class JavetChild implements AutoCloseable {
                 throw new IOException("the Javet child never got ready; " + describeEnd());
             }
             int exit = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS) ? process.exitValue() : -1;
-            return new Outcome(exit, returned, hook, stderrLine());
+            boolean report = Files.exists(dir.resolve("hs_err_pid" + process.pid() + ".log"));
+            return new Outcome(exit, returned, hook, report, stderrLine());
         } finally {
             destroy();
         }
