@@ -40,8 +40,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Scenarios: sequential 100 B, median and p99 latency (processio on 1 worker, the sidecar as one
  * process, Javet); pipelined 100 B with 64 callers (processio on 2 workers, the sidecar as
- * {@code node:cluster} with 2 workers). In each pass every contender of a scenario runs once, which
- * goes first rotating from pass to pass. Figures are medians over the passes with their range; a
+ * {@code node:cluster} with 2 workers). After a warm-up of at least {@link #WARM_UP_CALLS} calls per
+ * contender, in each pass every contender of a scenario runs once, which goes first rotating from pass
+ * to pass. Figures are medians over the passes with their range; a
  * ratio is the median of the passes' ratios, with its range.
  *
  * <p>Runs inside {@link BenchRun} (after its second table), or alone as {@code bench/run
