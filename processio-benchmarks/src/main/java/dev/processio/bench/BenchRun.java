@@ -386,6 +386,8 @@ public final class BenchRun {
                 + " instead of `node processio-worker.mjs echo.mjs`; \"runtime alone\" compares the same Node parent on"
                 + " the two workers.");
 
+        new Alternatives(out, dir, node, smoke, runs, seconds, warmupSeconds, failures).run();
+
         String leaks = leftBehind();
         out.println();
         out.println(leaks.isEmpty() ? "left behind: nothing" : "left behind: " + leaks);
@@ -773,7 +775,7 @@ public final class BenchRun {
      * Runs round trips back to back for {@code secs} seconds or {@code limit} round trips, whichever ends
      * first; the median and p99 of their latencies.
      */
-    private static <E extends Exception> Measure sequential(double secs, long limit, int size, RoundTrip<E> roundTrip)
+    static <E extends Exception> Measure sequential(double secs, long limit, int size, RoundTrip<E> roundTrip)
             throws E {
         long[] lat = new long[1 << 16];
         int n = 0;
