@@ -55,6 +55,9 @@ import tools.jackson.databind.json.JsonMapper;
  * its rows say "skipped" when there is no {@code cc} on the PATH): median and p99 of round trips back
  * to back ("warm") and each after 10 ms idle ("cold", the wake-up of a sleeping CPU included).
  *
+ * <p>A third table is {@link MarkdownScaling}'s, run last: real CPU-bound work (the demo's Markdown
+ * renderer) on 1 and N workers against one plain Node process.
+ *
  * <p>Options: {@code --runs N} (default 3) measured passes over the call scenarios after one
  * warm-up pass; {@code --seconds S} (default 2) per scenario, implementation and pass (and per phase
  * of the C ping-pong, which runs once); {@code --smoke}: checks only that every scenario completes and
@@ -385,6 +388,8 @@ public final class BenchRun {
                 + " calls/s higher is better. \"on bare echo\" means the hand-written client drives `node bare-echo.mjs`"
                 + " instead of `node processio-worker.mjs echo.mjs`; \"runtime alone\" compares the same Node parent on"
                 + " the two workers.");
+
+        new MarkdownScaling(out, smoke, runs, dir, node, failures).report();
 
         String leaks = leftBehind();
         out.println();
