@@ -51,7 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
  * process alike, as information.
  *
  * <p>Each run starts fresh processes for every contender, in an order that rotates from run to run,
- * one contender at a time; figures are medians over the runs, ratios the medians of each run's own
+ * one contender at a time, after one untimed pool that warms up this JVM; figures are medians over the runs, ratios the medians of each run's own
  * ratio, with their range. A smoke run does one run of one timed pass and no warm-up. The renderer
  * is the file named by the system property {@value #RENDERER_PROPERTY}; without it every row says
  * "–" and the run counts a failure. Failures go to the list it is given; every process it starts
@@ -217,6 +217,10 @@ public final class MarkdownScaling {
                     for (List<String> nodeOptions : results.keySet()) {
                         early.put(nodeOptions, startPlain(nodeOptions));
                     }
+                } else {
+                    // This JVM's JIT compiles the call path with large strings during the first pool it
+                    // serves, on the same CPUs as the workers; one untimed pool keeps that out of run 1.
+                    warmUpJvm();
                 }
                 runs(results, early);
             } finally {
@@ -381,19 +385,7 @@ public final class MarkdownScaling {
      * timed passes in rounds; logs the renders per worker when they differ.
      */
     private Work pool(int n, List<String> nodeOptions) {
-        NodeBridgeOptions options = NodeBridgeOptions.builder()
-                .name("markdown")
-                .nodeExecutable(node)
-                .nodeOptions(nodeOptions)
-                .module(renderer)
-                .minWorkers(n)
-                .maxWorkers(n)
-                .maxInFlightPerWorker(1)
-                .gracePeriod(Duration.ofSeconds(5))
-                .killTimeout(Duration.ofSeconds(2))
-                .shutdownHook(false)
-                .build();
-        try (NodeBridge bridge = NodeBridge.start(options)) {
+        try (NodeBridge bridge = NodeBridge.start(options(n, nodeOptions))) {
             rounds(bridge, n, warmupPasses, null);
             Map<Long, long[]> perWorker = new HashMap<>();
             long start = System.nanoTime();
@@ -414,6 +406,31 @@ public final class MarkdownScaling {
             failures.add("markdown, " + n + " worker(s): " + e);
             return Work.FAILED;
         }
+    }
+
+    /** As many passes as a timed pool renders, on N workers, none of them timed. */
+    private void warmUpJvm() {
+        try (NodeBridge bridge = NodeBridge.start(options(workers, List.of()))) {
+            rounds(bridge, workers, warmupPasses + passes, null);
+        } catch (RuntimeException e) {
+            failures.add("markdown, warm-up of " + workers + " workers: " + e);
+        }
+    }
+
+    /** One call in flight per worker, so that a round's calls go to as many workers. */
+    private NodeBridgeOptions options(int n, List<String> nodeOptions) {
+        return NodeBridgeOptions.builder()
+                .name("markdown")
+                .nodeExecutable(node)
+                .nodeOptions(nodeOptions)
+                .module(renderer)
+                .minWorkers(n)
+                .maxWorkers(n)
+                .maxInFlightPerWorker(1)
+                .gracePeriod(Duration.ofSeconds(5))
+                .killTimeout(Duration.ofSeconds(2))
+                .shutdownHook(false)
+                .build();
     }
 
     /**
