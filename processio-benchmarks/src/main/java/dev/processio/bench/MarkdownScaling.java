@@ -250,7 +250,7 @@ public final class MarkdownScaling {
         rows.forEach(out::println);
         out.println();
         out.println("Renders/s count every render of the timed passes, by all of a contender's processes. The ratios are"
-                + " the medians of each run's own ratio, with their range over the runs in brackets. \"Cores busy\" is the"
+                + " the medians of each run's own ratio, with their range over the runs in parentheses. \"Cores busy\" is the"
                 + " plain process's user + sys time over its wall time; the ideal speed-up is the cores over that, at most"
                 + " the worker count.");
     }
@@ -396,9 +396,9 @@ public final class MarkdownScaling {
                 failures.add(String.format(Locale.ROOT, "markdown, %d worker(s): the timed passes ran on %d workers",
                         n, perWorker.size()));
             } else if (perWorker.values().stream().anyMatch(w -> w[0] != expected)) {
-                log("markdown, %d workers%s: %d renders each expected, done %s", n,
-                        nodeOptions.isEmpty() ? "" : " " + String.join(" ", nodeOptions), expected,
-                        perWorker.values().stream().map(w -> Long.toString(w[0])).toList());
+                log("markdown, %d workers%s: renders per worker %s (the plain process: %d)", n,
+                        nodeOptions.isEmpty() ? "" : " " + String.join(" ", nodeOptions),
+                        String.join(", ", perWorker.values().stream().map(w -> Long.toString(w[0])).toList()), expected);
             }
             return new Work(expected * n, seconds, Double.NaN,
                     perWorker.values().stream().mapToLong(w -> w[1]).sum());
