@@ -361,13 +361,21 @@ public final class MarkdownScaling {
                 failures.add("plain-render.mjs failed (exit " + p.exitValue() + "): " + line);
                 return Work.FAILED;
             }
-            JsonNode res = JSON.readTree(line);
-            long renders = res.get("renders").asLong();
-            if (renders != (long) passes * corpus.size()) {
-                failures.add("plain-render.mjs rendered " + renders + " documents; expected " + passes * corpus.size());
+            Work work;
+            try {
+                JsonNode res = JSON.readTree(line);
+                work = new Work(res.get("renders").asLong(), res.get("seconds").asDouble(),
+                        res.get("cpuSeconds").asDouble(), res.get("htmlChars").asLong());
+            } catch (RuntimeException e) {
+                failures.add("plain-render.mjs printed " + line + ": " + e);
+                return Work.FAILED;
             }
-            return new Work(renders, res.get("seconds").asDouble(), res.get("cpuSeconds").asDouble(),
-                    res.get("htmlChars").asLong());
+            if (work.renders() != (long) passes * corpus.size()) {
+                failures.add("plain-render.mjs rendered " + work.renders() + " documents; expected "
+                        + passes * corpus.size());
+                return Work.FAILED;
+            }
+            return work;
         } finally {
             stop(p);
         }
