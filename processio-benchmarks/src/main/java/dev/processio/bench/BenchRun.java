@@ -55,6 +55,9 @@ import tools.jackson.databind.json.JsonMapper;
  * its rows say "skipped" when there is no {@code cc} on the PATH): median and p99 of round trips back
  * to back ("warm") and each after 10 ms idle ("cold", the wake-up of a sleeping CPU included).
  *
+ * <p>A third table is {@link MarkdownScaling}'s, run last: real CPU-bound work (the demo's Markdown
+ * renderer) on 1 and N workers against one plain Node process.
+ *
  * <p>Options: {@code --runs N} (default 3) measured passes over the call scenarios after one
  * warm-up pass; {@code --seconds S} (default 2) per scenario, implementation and pass (and per phase
  * of the C ping-pong, which runs once); {@code --smoke}: checks only that every scenario completes and
@@ -386,6 +389,7 @@ public final class BenchRun {
                 + " instead of `node processio-worker.mjs echo.mjs`; \"runtime alone\" compares the same Node parent on"
                 + " the two workers.");
 
+        new MarkdownScaling(out, smoke, runs, dir, node, failures).report();
         new Alternatives(out, dir, node, smoke, runs, seconds, warmupSeconds, failures).run();
 
         String leaks = leftBehind();
