@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -34,25 +35,27 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>V8 goes on getting faster for some twenty passes over the corpus, so every process does the same
  * work: {@value #WARMUP_PASSES} untimed passes, then {@value #PASSES} timed ones, each pass every
- * document once, in the same order. A pool's workers are held to that by rounds: with one call in
- * flight per worker, a round sends the same document N times and waits for all the replies, and the
- * pool gives each call to an idle worker, so each worker renders what the plain process renders.
- * Only when a worker replies before the round's next call is sent (the caller's thread was off the
- * CPU for that long) does that call go to the same worker again; the renders per worker are then
- * logged, a few apart. The HTML of the timed passes must add up to N times the plain process's. The
- * wait for the slowest reply of each round is a cost charged to processio. A pool is timed from its
- * first timed round to its last reply, on the Java side; its start and warm-up are not timed, nor
+ * document once, in the same order. A pool gets each document N times in a row, N times the plain
+ * process's work, with two calls in flight per worker, as a loaded server would keep it: a worker
+ * that finishes a render finds its next document waiting, instead of idling while the JVM reads its
+ * reply and writes the next request. The pool gives each call to its least busy worker, so the
+ * workers share the work evenly; the renders per worker are logged when they end up a few apart.
+ * The HTML of the timed passes must add up to N times the plain process's. A pool is timed from its
+ * first timed call to its last reply, on the Java side; its start and warm-up are not timed, nor
  * are the plain process's.
  *
  * <p>The issue's target: N workers on N cores against one plain process, at least 0.85 of the ideal,
  * where the ideal is the cores ÷ the cores that the plain process keeps busy (its user + sys time over
  * its wall time: V8's compiler and GC threads run beside its main thread), capped at N. The same
  * rows are then measured again with {@code --single-threaded-gc} for every process, workers and plain
- * process alike, as information.
+ * process alike, as information. That ideal takes the cores as independent; the fourth contender, N
+ * plain processes started together, each doing the plain process's work, shows what this machine
+ * allows N processes doing this work without processio (virtual CPUs share caches, memory bandwidth
+ * and perhaps a physical core).
  *
  * <p>Each run starts fresh processes for every contender, in an order that rotates from run to run,
- * one contender at a time, after one untimed pool that warms up this JVM; figures are medians over the runs, ratios the medians of each run's own
- * ratio, with their range. A smoke run does one run of one timed pass and no warm-up. The renderer
+ * one contender at a time, after one untimed pool that warms up this JVM; figures are medians over
+ * the runs, ratios the medians of each run's own ratio, with their range. A smoke run does one run of one timed pass and no warm-up. The renderer
  * is the file named by the system property {@value #RENDERER_PROPERTY}; without it every row says
  * "–" and the run counts a failure. Failures go to the list it is given; every process it starts
  * is closed or killed and waited for before {@link #report()} returns.
@@ -68,6 +71,8 @@ public final class MarkdownScaling {
     static final int WARMUP_PASSES = 30;
     static final int PASSES = 60;
 
+    /** Calls in flight per worker in a pool: one rendering, the next one waiting. */
+    private static final int IN_FLIGHT_PER_WORKER = 2;
     private static final String CORPUS_RESOURCE = "/dev/processio/bench/corpus/";
     private static final List<String> CORPUS = List.of("README.md", "architecture.md", "protocol.md");
     /** A smoke run's corpus: the smallest document, since each process renders it cold. */
@@ -96,8 +101,11 @@ public final class MarkdownScaling {
         }
     }
 
-    /** One run for one set of node options. */
-    private record Run(Work plain, Work one, Work many) {
+    /**
+     * One run for one set of node options: one plain process, 1 worker, N workers, and N plain
+     * processes at once (what this machine allows N processes doing this work, without processio).
+     */
+    private record Run(Work plain, Work one, Work many, Work plainMany) {
         double speedUp(int workers) {
             return (workers == 1 ? one : many).rate() / plain.rate();
         }
@@ -205,9 +213,10 @@ public final class MarkdownScaling {
         out.println();
         out.printf(Locale.ROOT, "Real work: the demo's Markdown renderer (render.mjs: marked, highlight.js, sanitize-html) on"
                 + " a corpus of %s (%,d chars); every process renders %s over it untimed, then %s timed: one plain Node"
-                + " process, processio with 1 worker and with %d (each worker the same renders as the plain process);"
-                + " %s, without and with %s.%n", plural(corpus.size(), "document"), corpusChars(),
-                plural(warmupPasses, "pass"), plural(passes, "pass"), workers, plural(runs, "run"), SINGLE_THREADED_GC);
+                + " process, processio with 1 worker and with %d (each worker about the same renders as the plain"
+                + " process, two calls in flight per worker), and %d plain processes at once; %s, without and with %s.%n",
+                plural(corpus.size(), "document"), corpusChars(), plural(warmupPasses, "pass"), plural(passes, "pass"),
+                workers, workers, plural(runs, "run"), SINGLE_THREADED_GC);
         if (ready) {
             // Nothing is measured in a smoke run, so its plain processes run alongside the pools, on
             // the CPU time that the Java side spends waiting.
@@ -229,7 +238,7 @@ public final class MarkdownScaling {
                 }
             }
         } else {
-            results.values().forEach(l -> l.add(new Run(Work.FAILED, Work.FAILED, Work.FAILED)));
+            results.values().forEach(l -> l.add(new Run(Work.FAILED, Work.FAILED, Work.FAILED, Work.FAILED)));
         }
 
         List<String> rows = new ArrayList<>();
@@ -277,6 +286,8 @@ public final class MarkdownScaling {
         double[] busy = new double[n];
         double[] ideal = new double[n];
         double[] ofIdeal = new double[n];
+        double[] plainMany = new double[n];
+        double[] ofPlainMany = new double[n];
         for (int i = 0; i < n; i++) {
             Run r = results.get(i);
             one[i] = r.speedUp(1);
@@ -284,6 +295,8 @@ public final class MarkdownScaling {
             busy[i] = r.plain.coresBusy();
             ideal[i] = Math.min(workers, cores / busy[i]);
             ofIdeal[i] = many[i] / ideal[i];
+            plainMany[i] = r.plainMany.rate() / r.plain.rate();
+            ofPlainMany[i] = r.many.rate() / r.plainMany.rate();
         }
         double plainRate = med(results, r -> r.plain.rate());
         double speedUp = BenchRun.median(many);
@@ -302,6 +315,12 @@ public final class MarkdownScaling {
                 !targeted ? "–" : met >= TARGET ? "yes" : "**no**"));
         rows.add(row(prefix + "plain Node, cores busy (user + sys ÷ wall)", "–", number(BenchRun.median(busy)),
                 spread(busy, ""), "info", "–"));
+        double plainManyRate = med(results, r -> r.plainMany.rate());
+        rows.add(row(String.format(Locale.ROOT, "%s%d plain Node processes at once, renders/s (no processio: what %d cores"
+                + " allow)", prefix, workers, cores), "–", rate(plainManyRate), spread(plainMany, "x"), "info", "–"));
+        rows.add(row(String.format(Locale.ROOT, "%sMarkdown, %s / %d plain Node processes at once", prefix, label,
+                workers), rate(med(results, r -> r.many.rate())), rate(plainManyRate), spread(ofPlainMany, "x"), "info",
+                "–"));
         return rows;
     }
 
@@ -312,13 +331,14 @@ public final class MarkdownScaling {
      * the plain process is {@code started} when not null.
      */
     private Run run(List<String> nodeOptions, int run, Process started) throws IOException, InterruptedException {
-        Work[] work = new Work[3];
-        for (int k = 0; k < 3; k++) {
-            int i = (run + k) % 3;
+        Work[] work = new Work[4];
+        for (int k = 0; k < 4; k++) {
+            int i = (run + k) % 4;
             work[i] = switch (i) {
                 case 0 -> plain(started != null ? started : startPlain(nodeOptions));
                 case 1 -> pool(1, nodeOptions);
-                default -> pool(workers, nodeOptions);
+                case 2 -> pool(workers, nodeOptions);
+                default -> plainAtOnce(nodeOptions);
             };
         }
         long plainChars = work[0].htmlChars;
@@ -328,7 +348,39 @@ public final class MarkdownScaling {
                     + " %d chars with 1 worker, %d with %d, %d in plain Node", nodeOptions, work[1].htmlChars,
                     work[2].htmlChars, workers, plainChars));
         }
-        return new Run(work[0], work[1], work[2]);
+        return new Run(work[0], work[1], work[2], work[3]);
+    }
+
+    /**
+     * {@code workers} plain processes started together, each doing the plain process's work: their
+     * renders over the wall time of the slowest.
+     */
+    private Work plainAtOnce(List<String> nodeOptions) throws IOException, InterruptedException {
+        List<Process> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < workers; i++) {
+                started.add(startPlain(nodeOptions));
+            }
+            long renders = 0;
+            double seconds = 0;
+            double cpu = 0;
+            long chars = 0;
+            for (Process p : started) {
+                Work w = plain(p);
+                if (w == Work.FAILED) {
+                    return Work.FAILED;
+                }
+                renders += w.renders();
+                seconds = Math.max(seconds, w.seconds());
+                cpu += w.cpuSeconds();
+                chars += w.htmlChars();
+            }
+            return new Work(renders, seconds, cpu, chars);
+        } finally {
+            for (Process p : started) {
+                stop(p);
+            }
+        }
     }
 
     /** Starts {@code plain-render.mjs}; {@link #plain} waits for it. */
@@ -389,15 +441,15 @@ public final class MarkdownScaling {
     }
 
     /**
-     * A fresh pool of {@code n} workers, one call in flight per worker, through the warm-up and the
-     * timed passes in rounds; logs the renders per worker when they differ.
+     * A fresh pool of {@code n} workers, two calls in flight per worker, through the warm-up and the
+     * timed passes; logs the renders per worker when they differ.
      */
     private Work pool(int n, List<String> nodeOptions) {
         try (NodeBridge bridge = NodeBridge.start(options(n, nodeOptions))) {
-            rounds(bridge, n, warmupPasses, null);
+            render(bridge, n, warmupPasses, null);
             Map<Long, long[]> perWorker = new HashMap<>();
             long start = System.nanoTime();
-            rounds(bridge, n, passes, perWorker);
+            render(bridge, n, passes, perWorker);
             double seconds = (System.nanoTime() - start) / 1e9;
             long expected = (long) passes * corpus.size();
             if (perWorker.size() != n) {
@@ -419,13 +471,13 @@ public final class MarkdownScaling {
     /** As many passes as a timed pool renders, on N workers, none of them timed. */
     private void warmUpJvm() {
         try (NodeBridge bridge = NodeBridge.start(options(workers, List.of()))) {
-            rounds(bridge, workers, warmupPasses + passes, null);
+            render(bridge, workers, warmupPasses + passes, null);
         } catch (RuntimeException e) {
             failures.add("markdown, warm-up of " + workers + " workers: " + e);
         }
     }
 
-    /** One call in flight per worker, so that a round's calls go to as many workers. */
+    /** Two calls in flight per worker: one rendering, the next one waiting in its stdin. */
     private NodeBridgeOptions options(int n, List<String> nodeOptions) {
         return NodeBridgeOptions.builder()
                 .name("markdown")
@@ -434,7 +486,7 @@ public final class MarkdownScaling {
                 .module(renderer)
                 .minWorkers(n)
                 .maxWorkers(n)
-                .maxInFlightPerWorker(1)
+                .maxInFlightPerWorker(IN_FLIGHT_PER_WORKER)
                 .gracePeriod(Duration.ofSeconds(5))
                 .killTimeout(Duration.ofSeconds(2))
                 .shutdownHook(false)
@@ -442,27 +494,33 @@ public final class MarkdownScaling {
     }
 
     /**
-     * {@code count} passes, each document in turn sent to {@code n} workers at once; counts renders
-     * and HTML chars per worker pid into {@code perWorker} when it is not null.
+     * {@code count} passes, each document in turn sent {@code n} times, with {@value #IN_FLIGHT_PER_WORKER}
+     * calls in flight per worker; counts renders and HTML chars per worker pid into {@code perWorker}
+     * when it is not null.
      */
-    private void rounds(NodeBridge bridge, int n, int count, Map<Long, long[]> perWorker) {
-        List<CompletableFuture<Rendered>> round = new ArrayList<>(n);
+    private void render(NodeBridge bridge, int n, int count, Map<Long, long[]> perWorker) {
+        ArrayDeque<CompletableFuture<Rendered>> inFlight = new ArrayDeque<>();
         for (int pass = 0; pass < count; pass++) {
             for (String markdown : documents) {
                 Map<String, String> params = Map.of("markdown", markdown);
-                round.clear();
                 for (int i = 0; i < n; i++) {
-                    round.add(bridge.callAsync("render", params, Rendered.class));
-                }
-                for (CompletableFuture<Rendered> f : round) {
-                    Rendered r = f.join();
-                    if (perWorker != null) {
-                        long[] w = perWorker.computeIfAbsent(r.worker(), k -> new long[2]);
-                        w[0]++;
-                        w[1] += r.html().length();
+                    if (inFlight.size() == IN_FLIGHT_PER_WORKER * n) {
+                        tally(inFlight.removeFirst().join(), perWorker);
                     }
+                    inFlight.addLast(bridge.callAsync("render", params, Rendered.class));
                 }
             }
+        }
+        while (!inFlight.isEmpty()) {
+            tally(inFlight.removeFirst().join(), perWorker);
+        }
+    }
+
+    private static void tally(Rendered r, Map<Long, long[]> perWorker) {
+        if (perWorker != null) {
+            long[] w = perWorker.computeIfAbsent(r.worker(), k -> new long[2]);
+            w[0]++;
+            w[1] += r.html().length();
         }
     }
 

@@ -34,11 +34,11 @@ class BenchRunSmokeTests {
         assertThat(printed).contains("| scenario |", "left behind: nothing", "failed calls: none");
         // Every row of a full run but one: a smoke run measures one cold start, not a 1- and a 4-worker one.
         // 15 in the table against the baselines on processio-worker.mjs, 14 in the one against the bare
-        // echo loop and the C ping-pong (whose rows are there, marked skipped, when there is no cc); 9 in the
-        // Markdown one (four without --single-threaded-gc, four with it, one comparing the two); 5 in the
+        // echo loop and the C ping-pong (whose rows are there, marked skipped, when there is no cc); 13 in the
+        // Markdown one (six without --single-threaded-gc, six with it, one comparing the two); 5 in the
         // one against the alternatives (HTTP sidecar, Javet) and 3 in the one of the JavaScript's faults
         // (Javet's cells say skipped where its native library does not fit the machine).
-        assertThat(printed.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| scenario"))).hasSize(46);
+        assertThat(printed.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| scenario"))).hasSize(50);
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)).isEmpty();
         assertThat(list(tmp)).as("temporary files").isEqualTo(tmpBefore);
     }
