@@ -17,11 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>The pen</h2>
  * One thread at a time holds the pen: it owns the batch and is the only one that writes to the
- * pipe. The writer thread takes it for each batch ({@link #takeBatch()}). A producer takes it
- * instead ({@link #enqueueOrTakePen}) when the queue is empty, nobody holds it, and the frame fits,
- * with every byte the worker has not yet been seen to read, into {@link #DIRECT_ROOM}; the producer
- * then writes that one frame itself, without waking the writer thread. Whoever took the pen gives
- * it back ({@link #releasePen()}).
+ * pipe. The writer thread takes it for each batch ({@link #takeBatch()}). A producer that may
+ * write takes it instead ({@link #enqueueOrTakePen}) when the queue is empty, nobody holds it, and
+ * the frame fits, with every byte the worker has not yet been seen to read, into
+ * {@link #DIRECT_ROOM}; the producer then writes that one frame itself, without waking the writer
+ * thread. Whoever took the pen gives it back ({@link #releasePen()}).
  *
  * <p>Why such a write cannot block: a reply to a request proves that the worker has read the
  * request's line, and with it every byte written before it ({@link #consumed(long)} records how
@@ -29,7 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * one page, so the bytes the worker may not have read plus the new frame fit into any pipe whose
  * pages are not fragmented beyond one partly read page. A worker that replies to requests it has
  * not read (it would have to guess their ids) could make a producer's write block; the write
- * timeout then stops it, as it stops a stalled writer thread.
+ * timeout then stops it, as it stops a stalled writer thread. That is why the thread that runs the
+ * write-timeout check never takes the pen ({@link ProcessIO#newSchedulerThread}).
  *
  * <p>Everything but the volatile counters is guarded by {@link #lock}; {@code batch} is changed
  * structurally only by the pen holder, under the lock, so the pen holder may read it without.
@@ -118,10 +119,11 @@ final class FrameQueue {
 
     /**
      * Queues a frame, waiting for room if {@code mayWait}; a frame that is refused hears why at once.
-     * Returns true, without queueing it, when the caller has been given the pen with the frame as
-     * the whole batch: it must then write the batch and {@link #releasePen()}.
+     * When {@code mayWrite}, returns true, without queueing the frame, if the caller has been given
+     * the pen with the frame as the whole batch: it must then write the batch and
+     * {@link #releasePen()}.
      */
-    boolean enqueueOrTakePen(ProcessIO.Frame f, boolean mayWait) {
+    boolean enqueueOrTakePen(ProcessIO.Frame f, boolean mayWait, boolean mayWrite) {
         RuntimeException refused;
         int length = f.bytes().length;
         lock.lock();
@@ -130,7 +132,7 @@ final class FrameQueue {
             if (refused == null) {
                 queuedFrames = queuedFrames + 1;
                 queuedBytes = queuedBytes + length;
-                if (queue.isEmpty() && !penHeld && completedBytes - consumed + length <= DIRECT_ROOM) {
+                if (mayWrite && queue.isEmpty() && !penHeld && completedBytes - consumed + length <= DIRECT_ROOM) {
                     penHeld = true;
                     batch.clear();
                     batch.add(f);
@@ -139,7 +141,9 @@ final class FrameQueue {
                     return true;
                 }
                 queue.addLast(f);
-                queued.signal();
+                if (!penHeld) {
+                    queued.signal();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -50,9 +50,10 @@ import java.util.concurrent.TimeUnit;
  * <h2>Threads</h2>
  * Writes to the pipe are made by whichever thread holds the queue's pen (see {@link FrameQueue}):
  * the writer thread, {@code processio-<pool>-w<slot>-stdin}, for what is queued, or a thread that
- * calls {@code write} or {@code offer} when the queue is empty and the frame is small enough, with
- * what the worker has not yet read, to fit into the pipe at once. That thread writes its frame
- * itself and returns, which saves waking the writer thread. {@link #consumed(long)} tells the
+ * calls {@code write} when the queue is empty and the frame is small enough, with what the worker
+ * has not yet read, to fit into the pipe at once. That thread writes its frame itself and returns,
+ * which saves waking the writer thread. The scheduler's thread that runs the write-timeout check
+ * never does ({@link #newSchedulerThread}), since nothing would end a write of its own that blocked. {@link #consumed(long)} tells the
  * queue how far the worker has read. Only the writer thread closes the stream, and only once no
  * other thread holds the pen. The counters here are written by the pen holder only and read
  * through volatile fields; {@code stallReported} is written by the watchdog only.
@@ -124,12 +125,12 @@ public final class ProcessIO {
      * One frame to write and the party that hears how its write ended: exactly one of
      * {@link #written(long)} and {@link #failed} is called, once, without any lock of this object
      * held. {@code written} runs on the thread that wrote the frame: the writer thread, or the one
-     * that called {@link #write(Frame)} or {@link #offer(Frame)}; {@code failed} on either of those
+     * that called {@link #write(Frame)} or {@link #offer(Frame)}; {@code failed} on either of those,
      * or on the one that called {@link #destroy()}. Both must be quick and must not block.
      */
     public interface Frame {
 
-        /** The whole frame, newline included. Read by the writer thread; must not change. */
+        /** The whole frame, newline included. Read by the thread that writes it; must not change. */
         byte[] bytes();
 
         /**
@@ -213,8 +214,9 @@ public final class ProcessIO {
      * @param pool the pool name, used in thread names and messages
      * @param slot the worker's slot number, used in the thread name
      * @param workerLabel how messages name the worker, for example {@code worker 2 (pid 4242)}
-     * @param stdin the worker's stdin; from now on only the writer thread uses it
-     * @param scheduler runs the write-timeout check; it must outlive this object
+     * @param stdin the worker's stdin; from now on only this object uses it
+     * @param scheduler runs the write-timeout check; it must outlive this object, and its threads
+     *        should come from {@link #newSchedulerThread}
      */
     public static ProcessIO start(String pool, int slot, String workerLabel, OutputStream stdin, Settings settings,
             Owner owner, ScheduledExecutorService scheduler) {
@@ -230,7 +232,7 @@ public final class ProcessIO {
      * its write ended (see {@link Frame}). Never throws for a full queue or a broken pipe.
      */
     public void write(Frame frame) {
-        if (queue.enqueueOrTakePen(frame, settings.backpressure() == Backpressure.BLOCK)) {
+        if (queue.enqueueOrTakePen(frame, settings.backpressure() == Backpressure.BLOCK, mayWrite())) {
             writeWithPen();
         }
     }
@@ -240,9 +242,32 @@ public final class ProcessIO {
      * threads that must not block, and housekeeping frames (cancel, ping).
      */
     public void offer(Frame frame) {
-        if (queue.enqueueOrTakePen(frame, false)) {
+        if (queue.enqueueOrTakePen(frame, false, mayWrite())) {
             writeWithPen();
         }
+    }
+
+    /**
+     * Makes a thread for the scheduler that {@link #start} is given: a thread that never writes a
+     * frame itself, but leaves it to the writer thread, since nothing would end a write of its own
+     * that blocked. A scheduler whose threads come from elsewhere must never call {@code write} or
+     * {@code offer}.
+     */
+    public static Thread newSchedulerThread(Runnable task, String name) {
+        Thread t = new SchedulerThread(task, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static final class SchedulerThread extends Thread {
+        SchedulerThread(Runnable task, String name) {
+            super(task, name);
+        }
+    }
+
+    /** Whether the calling thread may write a frame itself: any thread but a scheduler's. */
+    private static boolean mayWrite() {
+        return !(Thread.currentThread() instanceof SchedulerThread);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.processio.pool;
 import dev.processio.BridgeTimeoutException;
 import dev.processio.RestartCause;
 import dev.processio.WorkerState;
+import dev.processio.io.ProcessIO;
 import dev.processio.protocol.JsonRpc;
 import dev.processio.protocol.RpcCodec;
 import dev.processio.protocol.RpcReply;
@@ -63,11 +64,9 @@ final class Housekeeper {
     Housekeeper(String name, LongSupplier clock) {
         this.name = name;
         this.clock = clock;
-        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "processio-" + name + "-housekeeper");
-            t.setDaemon(true);
-            return t;
-        });
+        // It runs the stdin write-timeout checks, so it must never block in a write of its own.
+        this.executor = new ScheduledThreadPoolExecutor(1,
+                r -> ProcessIO.newSchedulerThread(r, "processio-" + name + "-housekeeper"));
         executor.setRemoveOnCancelPolicy(true);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.lastHeartbeatNanos = clock.getAsLong();

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every change of a slot or of a worker's state happens under {@link #lock}, the pool's
  * lifecycle lock, and is made by the one thread that holds it; methods ending in {@code Locked}
- * assert it. Workers are killed, and waiting calls failed, after the lock is let go. The per-call
- * path never takes this lock.
+ * assert it. Workers are killed, and waiting calls failed, after the lock is let go. A call that
+ * goes well never takes this lock; one takes it when it must grow the pool, or when its caller's
+ * own write of the frame finds the worker broken and so runs the worker's fault.
  */
 final class Supervisor implements Worker.Listener {
 

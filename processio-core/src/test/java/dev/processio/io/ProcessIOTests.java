@@ -135,6 +135,28 @@ class ProcessIOTests {
     }
 
     @Test
+    void theSchedulersThreadLeavesEveryWriteToTheWriterThread() throws Exception {
+        Process sink = start(TestWorkers.rawNode("sink.mjs"));
+        ProcessIO io = wrap(sink, ProcessIO.Settings.defaults());
+        RecordingFrame offered = new RecordingFrame(exactly(0, 100));
+        RecordingFrame written = new RecordingFrame(exactly(1, 100));
+        Thread scheduler = ProcessIO.newSchedulerThread(() -> {
+            io.offer(offered);
+            offered.join();
+            io.write(written);
+        }, "test-scheduler-thread");
+        scheduler.start();
+        scheduler.join(TimeUnit.SECONDS.toMillis(10));
+
+        // The queue was empty and the pipe had room: any other thread would have written both itself.
+        assertThat(offered.get(10, TimeUnit.SECONDS)).isEqualTo(100);
+        assertThat(written.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(List.of(offered.thread, written.thread)).allSatisfy(t -> assertThat(t).endsWith("-stdin"));
+        io.close();
+        assertThat(summary(sink).get("lines").longValue()).isEqualTo(2);
+    }
+
+    @Test
     void callersAndTheWriterThreadTakeTurnsWithoutReorderingOrRepeatingAFrame() throws Exception {
         Process sink = start(TestWorkers.rawNode("sink.mjs"));
         ProcessIO io = wrap(sink, ProcessIO.Settings.defaults());
