@@ -117,25 +117,10 @@ final class Alternatives {
 
     /** {@code bench/run alternatives [--smoke] [--runs N] [--seconds S]}: only this part of the run. */
     public static void main(String[] args) throws Exception {
-        boolean smoke = false;
-        int runs = 3;
-        double seconds = 2;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--smoke" -> smoke = true;
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use [--smoke] [--runs N] [--seconds S]");
-            }
-        }
-        if (smoke) {
-            runs = 1;
-            seconds = 0.04;
-        }
-        if (runs < 1 || seconds <= 0) {
-            throw new IllegalArgumentException("--runs must be at least 1 and --seconds positive");
-        }
+        BenchRun.Options options = BenchRun.Options.parse(args);
+        boolean smoke = options.smoke();
+        int runs = options.runs();
+        double seconds = options.seconds();
         long began = System.nanoTime();
         PrintStream out = System.out;
         List<String> failures = new CopyOnWriteArrayList<>();
@@ -153,13 +138,7 @@ final class Alternatives {
         } finally {
             BenchRun.deleteTree(dir);
         }
-        String leaks = BenchRun.leftBehind();
-        out.println();
-        out.println(leaks.isEmpty() ? "left behind: nothing" : "left behind: " + leaks);
-        out.println(failures.isEmpty() ? "failed calls: none" : "FAILED: " + failures.size() + " failures, first: "
-                + String.join(" | ", failures.subList(0, Math.min(5, failures.size()))));
-        out.printf(Locale.ROOT, "took %.1f s%n", (System.nanoTime() - began) / 1e9);
-        if (!leaks.isEmpty() || !failures.isEmpty()) {
+        if (BenchRun.summary(out, failures, began) != 0) {
             System.exit(1);
         }
     }

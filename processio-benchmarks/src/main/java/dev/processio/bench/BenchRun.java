@@ -196,25 +196,10 @@ public final class BenchRun {
 
     /** Runs everything; returns 0 when every call succeeded and nothing was left behind, else 1. */
     public static int run(String[] args, PrintStream out) throws Exception {
-        boolean smoke = false;
-        int runs = 3;
-        double seconds = 2;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--smoke" -> smoke = true;
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use [--smoke] [--runs N] [--seconds S]");
-            }
-        }
-        if (smoke) {
-            runs = 1;
-            seconds = 0.04;
-        }
-        if (runs < 1 || seconds <= 0) {
-            throw new IllegalArgumentException("--runs must be at least 1 and --seconds positive");
-        }
+        Options options = Options.parse(args);
+        boolean smoke = options.smoke();
+        int runs = options.runs();
+        double seconds = options.seconds();
         Path dir = Files.createTempDirectory("processio-bench");
         try {
             extract(WORKER_RESOURCE, dir.resolve("processio-worker.mjs"));
@@ -392,6 +377,41 @@ public final class BenchRun {
         new MarkdownScaling(out, smoke, runs, dir, node, failures).report();
         new Alternatives(out, dir, node, smoke, runs, seconds, warmupSeconds, failures).run();
 
+        return summary(out, failures, began);
+    }
+
+    /** What {@code bench/run} and {@code bench/run alternatives} take: {@code [--smoke] [--runs N] [--seconds S]}. */
+    record Options(boolean smoke, int runs, double seconds) {
+
+        static Options parse(String[] args) {
+            boolean smoke = false;
+            int runs = 3;
+            double seconds = 2;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--smoke" -> smoke = true;
+                    case "--runs" -> runs = Integer.parseInt(args[++i]);
+                    case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                            + "; use [--smoke] [--runs N] [--seconds S]");
+                }
+            }
+            if (smoke) {
+                runs = 1;
+                seconds = 0.04;
+            }
+            if (runs < 1 || seconds <= 0) {
+                throw new IllegalArgumentException("--runs must be at least 1 and --seconds positive");
+            }
+            return new Options(smoke, runs, seconds);
+        }
+    }
+
+    /**
+     * The end of a run: what was left behind, the failures and the time it took. Returns the exit
+     * status, 0 when nothing was left behind and nothing failed, else 1.
+     */
+    static int summary(PrintStream out, List<String> failures, long began) throws InterruptedException {
         String leaks = leftBehind();
         out.println();
         out.println(leaks.isEmpty() ? "left behind: nothing" : "left behind: " + leaks);

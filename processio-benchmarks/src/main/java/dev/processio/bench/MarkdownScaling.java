@@ -195,13 +195,7 @@ public final class MarkdownScaling {
         } finally {
             BenchRun.deleteTree(dir);
         }
-        String leaks = BenchRun.leftBehind();
-        out.println();
-        out.println(leaks.isEmpty() ? "left behind: nothing" : "left behind: " + leaks);
-        out.println(failures.isEmpty() ? "failed calls: none" : "FAILED: " + failures.size() + " failures, first: "
-                + String.join(" | ", failures.subList(0, Math.min(5, failures.size()))));
-        out.printf(Locale.ROOT, "took %.1f s%n", (System.nanoTime() - began) / 1e9);
-        return leaks.isEmpty() && failures.isEmpty() ? 0 : 1;
+        return BenchRun.summary(out, failures, began);
     }
 
     /** Measures every run, then prints the table and how to read it. */
