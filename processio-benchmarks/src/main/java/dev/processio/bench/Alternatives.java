@@ -17,15 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -545,40 +540,8 @@ final class Alternatives {
     /** {@link #PIPELINED_CALLERS} callers calling back to back for {@code secs} or {@code limit} calls each. */
     private BenchRun.Measure pipelined(ExecutorService callers, double secs, long limit, Call call)
             throws InterruptedException {
-        AtomicLong calls = new AtomicLong();
-        CountDownLatch go = new CountDownLatch(1);
-        long[] deadline = new long[1];
-        List<Future<?>> tasks = new ArrayList<>();
-        for (int c = 0; c < PIPELINED_CALLERS; c++) {
-            tasks.add(callers.submit(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                long n = 0;
-                for (long i = 0; i < limit && System.nanoTime() < deadline[0] && !Thread.currentThread().isInterrupted(); i++) {
-                    if (attempt(call)) {
-                        n++;
-                    }
-                }
-                calls.addAndGet(n);
-            }));
-        }
-        long start = System.nanoTime();
-        deadline[0] = start + (long) (secs * 1e9);
-        go.countDown();
-        for (Future<?> task : tasks) {
-            try {
-                task.get((long) secs + 120, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                failures.add("alternatives: a caller did not return");
-            } catch (ExecutionException e) {
-                failures.add("alternatives: a caller failed: " + e.getCause());
-            }
-        }
-        return new BenchRun.Measure(calls.get(), (System.nanoTime() - start) / 1e9, Double.NaN, Double.NaN, SIZE);
+        return BenchRun.concurrently(callers, PIPELINED_CALLERS, secs, limit, SIZE, () -> attempt(call), failures,
+                "alternatives: ");
     }
 
     private static ExecutorService callerThreads() {

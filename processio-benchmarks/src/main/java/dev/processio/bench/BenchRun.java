@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -218,12 +219,12 @@ public final class BenchRun {
             out.printf(Locale.ROOT, "processio benchmarks: SMOKE (figures mean nothing): every scenario once, on one"
                     + " %d-worker pool per implementation whose start is its cold start, %d sequential calls, %d call(s)"
                     + " per caller; java %s, node %s, %d CPUs, %s%n", SMOKE_WORKERS, SMOKE_SEQUENTIAL_CALLS,
-                    SMOKE_CALLS_PER_CALLER, Runtime.version(), nodeVersion(), Runtime.getRuntime().availableProcessors(),
+                    SMOKE_CALLS_PER_CALLER, Runtime.version(), nodeVersion(node), Runtime.getRuntime().availableProcessors(),
                     Instant.now());
         } else {
             out.printf(Locale.ROOT, "processio benchmarks: full; %d pass%s of %.2f s per scenario after a %.2f s warm-up"
                     + " pass; java %s, node %s, %d CPUs, %s%n", runs, runs == 1 ? "" : "es", seconds, warmupSeconds,
-                    Runtime.version(), nodeVersion(), Runtime.getRuntime().availableProcessors(), Instant.now());
+                    Runtime.version(), nodeVersion(node), Runtime.getRuntime().availableProcessors(), Instant.now());
         }
 
         Map<Segment, List<Measure>> pio = new LinkedHashMap<>();
@@ -653,11 +654,21 @@ public final class BenchRun {
         if (seg.kind.equals("seq")) {
             return sequential(secs, limit, seg.size, () -> callOnce(impl, params));
         }
+        return concurrently(callers, seg.callers, secs, limit, seg.size, () -> callOnce(impl, params), failures, "");
+    }
+
+    /**
+     * {@code callerCount} callers on {@code callers}, started together, each calling back to back for
+     * {@code secs} or {@code limit} calls, whichever ends first; {@code call} says whether a call
+     * succeeded. Callers that fail or do not return go to {@code failures}, prefixed with {@code what}.
+     */
+    static Measure concurrently(ExecutorService callers, int callerCount, double secs, long limit, int size,
+            BooleanSupplier call, List<String> failures, String what) throws InterruptedException {
         AtomicLong calls = new AtomicLong();
         CountDownLatch go = new CountDownLatch(1);
         long[] deadline = new long[1];
         List<Future<?>> tasks = new ArrayList<>();
-        for (int c = 0; c < seg.callers; c++) {
+        for (int c = 0; c < callerCount; c++) {
             tasks.add(callers.submit(() -> {
                 try {
                     go.await();
@@ -666,8 +677,9 @@ public final class BenchRun {
                     return;
                 }
                 long n = 0;
-                for (long i = 0; i < limit && System.nanoTime() < deadline[0]; i++) {
-                    if (callOnce(impl, params)) {
+                for (long i = 0; i < limit && System.nanoTime() < deadline[0] && !Thread.currentThread().isInterrupted();
+                        i++) {
+                    if (call.getAsBoolean()) {
                         n++;
                     }
                 }
@@ -681,12 +693,12 @@ public final class BenchRun {
             try {
                 task.get((long) secs + 120, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
-                failures.add("a caller did not return");
+                failures.add(what + "a caller did not return");
             } catch (ExecutionException e) {
-                failures.add("a caller failed: " + e.getCause());
+                failures.add(what + "a caller failed: " + e.getCause());
             }
         }
-        return new Measure(calls.get(), (System.nanoTime() - start) / 1e9, Double.NaN, Double.NaN, seg.size);
+        return new Measure(calls.get(), (System.nanoTime() - start) / 1e9, Double.NaN, Double.NaN, size);
     }
 
     private boolean callOnce(Impl impl, Map<String, String> params) {
@@ -1050,7 +1062,8 @@ public final class BenchRun {
         }
     }
 
-    private String nodeVersion() {
+    /** What {@code node --version} prints, or a question mark and why. */
+    static String nodeVersion(String node) {
         try {
             Process p = new ProcessBuilder(node, "--version").redirectErrorStream(true).start();
             String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -186,7 +186,7 @@ public final class MarkdownScaling {
         long began = System.nanoTime();
         String node = BenchRun.nodeExecutable();
         out.printf(Locale.ROOT, "processio benchmarks: markdown%s; java %s, node %s, %d CPUs, %s%n",
-                smoke ? " SMOKE (figures mean nothing)" : "", Runtime.version(), nodeVersion(node),
+                smoke ? " SMOKE (figures mean nothing)" : "", Runtime.version(), BenchRun.nodeVersion(node),
                 Runtime.getRuntime().availableProcessors(), Instant.now());
         List<String> failures = new CopyOnWriteArrayList<>();
         Path dir = Files.createTempDirectory("processio-bench");
@@ -591,19 +591,5 @@ public final class MarkdownScaling {
 
     private static String rate(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%,.1f", v);
-    }
-
-    private static String nodeVersion(String node) {
-        try {
-            Process p = new ProcessBuilder(node, "--version").redirectErrorStream(true).start();
-            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            p.waitFor(10, TimeUnit.SECONDS);
-            return v;
-        } catch (IOException e) {
-            return "? (" + e + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "?";
-        }
     }
 }
