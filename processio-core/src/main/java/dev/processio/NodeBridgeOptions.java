@@ -33,6 +33,8 @@ public final class NodeBridgeOptions {
 
     private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
+    private static final Pattern MCP_VERSION = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+
     /** Shorter write timeouts would take a worker that is busy for a moment for a stalled one. */
     static final Duration MIN_WRITE_TIMEOUT = Duration.ofMillis(100);
 
@@ -61,6 +63,35 @@ public final class NodeBridgeOptions {
 
     /** The user's Node module served by the bundled runtime, or {@code null} when {@link #command()} is set. */
     public Path module() { return values.module; }
+
+    /** The user's Python module served by the bundled Python runtime, or {@code null}. */
+    public Path pythonModule() { return values.pythonModule; }
+
+    public String pythonExecutable() { return values.pythonExecutable; }
+
+    /** How the pool talks to its workers; the bundled runtimes speak {@link Dialect#PROCESSIO}. */
+    public Dialect dialect() { return values.dialect; }
+
+    /** Calls sent to each new worker after its dialect's own start-up, in order; each must answer with a result. */
+    public List<InitMessage> initCalls() { return values.initCalls; }
+
+    /** Notifications sent to each new worker after its init calls, in order. */
+    public List<InitMessage> initNotifications() { return values.initNotifications; }
+
+    /** The heartbeat method, or {@code null} for the dialect's own (none for {@link Dialect#JSON_RPC}). */
+    public String healthCheckMethod() { return values.healthCheckMethod; }
+
+    /** The notification that cancels a request in the {@link Dialect#JSON_RPC json-rpc} dialect, or {@code null} for none. */
+    public String cancelNotificationMethod() { return values.cancelNotificationMethod; }
+
+    /** The member of the cancel notification's params that carries the cancelled request's id. */
+    public String cancelNotificationIdMember() { return values.cancelNotificationIdMember; }
+
+    /** The MCP protocol version to speak, or {@code null} for the newest that both sides speak. */
+    public String mcpProtocolVersion() { return values.mcpProtocolVersion; }
+
+    /** Answers the requests workers send to the host, or {@code null} to answer them all with -32601. */
+    public ServerRequestHandler serverRequestHandler() { return values.serverRequestHandler; }
 
     /** The workers' working directory, or {@code null} for the JVM's. */
     public Path workingDirectory() { return values.workingDirectory; }
@@ -125,7 +156,9 @@ public final class NodeBridgeOptions {
     @Override
     public String toString() {
         return "NodeBridgeOptions[" + name() + ", "
-                + (command() != null ? "command=" + command() : "module=" + module())
+                + (command() != null ? "command=" + command()
+                        : module() != null ? "module=" + module() : "python-module=" + pythonModule())
+                + (dialect() != Dialect.PROCESSIO ? ", dialect=" + dialect().key() : "")
                 + ", workers=" + minWorkers() + ".." + maxWorkers() + "]";
     }
 
@@ -140,6 +173,16 @@ public final class NodeBridgeOptions {
         private String nodeExecutable = "node";
         private List<String> nodeOptions = List.of();
         private Path module;
+        private Path pythonModule;
+        private String pythonExecutable = "python3";
+        private Dialect dialect = Dialect.PROCESSIO;
+        private List<InitMessage> initCalls = List.of();
+        private List<InitMessage> initNotifications = List.of();
+        private String healthCheckMethod;
+        private String cancelNotificationMethod;
+        private String cancelNotificationIdMember = "id";
+        private String mcpProtocolVersion;
+        private ServerRequestHandler serverRequestHandler;
         private Path workingDirectory;
         private boolean inheritEnvironment = true;
         private Map<String, String> environment = new LinkedHashMap<>();
@@ -204,6 +247,78 @@ public final class NodeBridgeOptions {
 
         /** {@code processio.node.module}: the module whose exported functions the workers serve. */
         public Builder module(Path module) { this.module = module; return this; }
+
+        /** {@code processio.python.module}: the Python module whose functions the workers serve. */
+        public Builder pythonModule(Path module) { this.pythonModule = module; return this; }
+
+        /** {@code processio.python.executable}: a name looked up on the PATH, or a path. */
+        public Builder pythonExecutable(String executable) { this.pythonExecutable = executable; return this; }
+
+        /**
+         * {@code processio.worker.dialect}: {@code processio} (the default, and what the bundled
+         * runtimes speak), {@code json-rpc} or {@code mcp}.
+         */
+        public Builder dialect(Dialect dialect) { this.dialect = dialect; return this; }
+
+        /**
+         * {@code processio.worker.init-calls}: calls sent to each new worker, in order, after its
+         * dialect's own start-up and before it takes calls. Each must answer with a result, or the
+         * worker fails to start with an error that names the call.
+         */
+        public Builder initCalls(List<InitMessage> calls) {
+            this.initCalls = calls == null ? List.of() : List.copyOf(calls);
+            return this;
+        }
+
+        /** Adds one init call. */
+        public Builder initCall(String method, Object params) {
+            List<InitMessage> calls = new ArrayList<>(initCalls);
+            calls.add(new InitMessage(method, params));
+            this.initCalls = List.copyOf(calls);
+            return this;
+        }
+
+        /** {@code processio.worker.init-notifications}: sent to each new worker, in order, after its init calls. */
+        public Builder initNotifications(List<InitMessage> notifications) {
+            this.initNotifications = notifications == null ? List.of() : List.copyOf(notifications);
+            return this;
+        }
+
+        /** Adds one init notification. */
+        public Builder initNotification(String method, Object params) {
+            List<InitMessage> notifications = new ArrayList<>(initNotifications);
+            notifications.add(new InitMessage(method, params));
+            this.initNotifications = List.copyOf(notifications);
+            return this;
+        }
+
+        /**
+         * {@code processio.health-check.method}: the request sent as a heartbeat, answered with any
+         * result. {@code null}: the dialect's own ({@code processio/ping}; MCP {@code ping}); the
+         * {@code json-rpc} dialect has none, so its workers get no heartbeat without this.
+         */
+        public Builder healthCheckMethod(String method) { this.healthCheckMethod = method; return this; }
+
+        /**
+         * {@code processio.worker.cancel-notification.method}: in the {@code json-rpc} dialect, the
+         * notification sent when the host gives up on a request ({@code null}: none is sent).
+         */
+        public Builder cancelNotificationMethod(String method) { this.cancelNotificationMethod = method; return this; }
+
+        /** {@code processio.worker.cancel-notification.id-member}: the params member that carries the request's id. */
+        public Builder cancelNotificationIdMember(String member) { this.cancelNotificationIdMember = member; return this; }
+
+        /**
+         * {@code processio.worker.mcp.protocol-version}: the MCP protocol version to speak, such as
+         * {@code 2025-11-25}. {@code null}: the newest that both processio and the server speak.
+         */
+        public Builder mcpProtocolVersion(String version) { this.mcpProtocolVersion = version; return this; }
+
+        /** Answers the requests workers send to the host ({@code null}: each is answered with -32601). */
+        public Builder serverRequestHandler(ServerRequestHandler handler) {
+            this.serverRequestHandler = handler;
+            return this;
+        }
 
         /** {@code processio.worker.working-directory} ({@code null}: the JVM's). */
         public Builder workingDirectory(Path directory) { this.workingDirectory = directory; return this; }
@@ -363,15 +478,48 @@ public final class NodeBridgeOptions {
                 problems.add("pool name '" + name + "' must be 1-63 letters, digits, '_', '.' or '-'");
             }
             boolean hasCommand = command != null && !command.isEmpty();
-            if (hasCommand == (module != null)) {
-                problems.add(hasCommand
-                        ? "set either processio.worker.command or processio.node.module, not both"
-                        : "set processio.node.module (a Node module to serve) or processio.worker.command");
+            int sources = (hasCommand ? 1 : 0) + (module != null ? 1 : 0) + (pythonModule != null ? 1 : 0);
+            if (sources != 1) {
+                problems.add(sources > 1
+                        ? "set only one of processio.worker.command, processio.node.module and processio.python.module"
+                        : "set processio.node.module (a Node module to serve), processio.python.module (a Python"
+                                + " module to serve) or processio.worker.command");
+            }
+            if (dialect == null) {
+                problems.add("processio.worker.dialect must be 'processio', 'json-rpc' or 'mcp'");
+            } else if (!hasCommand && dialect != Dialect.PROCESSIO) {
+                problems.add("processio.worker.dialect '" + dialect.key() + "' needs processio.worker.command: the"
+                        + " bundled Node and Python runtimes speak the 'processio' dialect");
+            }
+            initMessages(problems, "processio.worker.init-calls", initCalls);
+            initMessages(problems, "processio.worker.init-notifications", initNotifications);
+            if (healthCheckMethod != null && healthCheckMethod.isBlank()) {
+                problems.add("processio.health-check.method must not be blank; leave it unset for the dialect's own");
+            }
+            if (cancelNotificationMethod != null && dialect != Dialect.JSON_RPC) {
+                problems.add("processio.worker.cancel-notification.method applies to the 'json-rpc' dialect only;"
+                        + " the '" + (dialect == null ? null : dialect.key()) + "' dialect has its own cancel");
+            }
+            if (cancelNotificationMethod != null && cancelNotificationMethod.isBlank()) {
+                problems.add("processio.worker.cancel-notification.method must not be blank");
+            }
+            if (cancelNotificationIdMember == null || cancelNotificationIdMember.isEmpty()) {
+                problems.add("processio.worker.cancel-notification.id-member must not be empty");
+            }
+            if (mcpProtocolVersion != null && dialect != Dialect.MCP) {
+                problems.add("processio.worker.mcp.protocol-version applies to the 'mcp' dialect only");
+            }
+            if (mcpProtocolVersion != null && !MCP_VERSION.matcher(mcpProtocolVersion).matches()) {
+                problems.add("processio.worker.mcp.protocol-version must be a date such as 2025-11-25, was '"
+                        + mcpProtocolVersion + "'");
+            }
+            if (pythonModule != null && (pythonExecutable == null || pythonExecutable.isBlank())) {
+                problems.add("processio.python.executable must not be empty");
             }
             if (hasCommand && command.stream().anyMatch(s -> s == null || s.isEmpty())) {
                 problems.add("processio.worker.command must not contain empty arguments");
             }
-            if (!hasCommand && (nodeExecutable == null || nodeExecutable.isBlank())) {
+            if (module != null && (nodeExecutable == null || nodeExecutable.isBlank())) {
                 problems.add("processio.node.executable must not be empty");
             }
             positive(problems, "processio.worker.startup-timeout", startupTimeout);
@@ -449,6 +597,15 @@ public final class NodeBridgeOptions {
                 return copy;
             } catch (CloneNotSupportedException e) {
                 throw new AssertionError(e);
+            }
+        }
+
+        private static void initMessages(List<String> problems, String key, List<InitMessage> messages) {
+            for (int i = 0; i < messages.size(); i++) {
+                InitMessage m = messages.get(i);
+                if (m == null || m.method().isBlank()) {
+                    problems.add(key + "[" + i + "].method must be set");
+                }
             }
         }
 

@@ -21,10 +21,13 @@ import java.util.Map;
  * @param breakerState the state of the slot's circuit breaker ({@code CLOSED}, {@code OPEN}, ...)
  * @param lastError the last fault seen in this slot, or {@code null}
  * @param stderrTail the last lines the process wrote to stderr
+ * @param server what the worker said about itself when it started, or {@code null} (not started
+ *        yet, no process, or a {@code json-rpc} worker, which says nothing)
  */
 public record WorkerSnapshot(int slot, long pid, WorkerState state, Duration uptime, long callsServed, int inFlight,
         int stdinQueueFrames, long stdinQueueBytes, long drainWaits, Duration drainTime, long epipeCount,
-        Map<RestartCause, Long> restarts, String breakerState, String lastError, String stderrTail) {
+        Map<RestartCause, Long> restarts, String breakerState, String lastError, String stderrTail,
+        ServerInfo server) {
 
     /** Restarts of every cause together. */
     public long totalRestarts() {

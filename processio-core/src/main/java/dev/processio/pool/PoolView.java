@@ -62,14 +62,15 @@ final class PoolView implements PoolStats {
                 workers.add(new WorkerSnapshot(slot.number, w.pid(), state, Duration.ofNanos(now - e.startedNanos),
                         e.served.get(), w.inFlight(), w.stdin().queuedFrames(), w.stdin().queuedBytes(),
                         first ? slot.drainWaits() : 0, Duration.ofNanos(first ? slot.drainNanos() : 0),
-                        first ? slot.epipeCount() : 0, slotRestarts, breaker, slot.lastError(), w.stderrTail()));
+                        first ? slot.epipeCount() : 0, slotRestarts, breaker, slot.lastError(), w.stderrTail(),
+                        w.serverInfo()));
                 first = false;
             }
             if (held.isEmpty() && slot.isQuarantined()) {
                 byState.merge(WorkerState.QUARANTINED, 1, Integer::sum);
                 workers.add(new WorkerSnapshot(slot.number, -1, WorkerState.QUARANTINED, Duration.ZERO, 0, 0, 0, 0,
                         slot.drainWaits(), Duration.ofNanos(slot.drainNanos()), slot.epipeCount(), slotRestarts,
-                        breaker, slot.lastError(), ""));
+                        breaker, slot.lastError(), "", null));
             }
         }
         int waiting = pendingCalls();

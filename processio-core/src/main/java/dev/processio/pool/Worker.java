@@ -131,6 +131,7 @@ final class Worker implements ProcessIO.Owner {
     /** Whether its stdin was closed on purpose, so that an exit is expected. */
     private volatile boolean stopRequested;
     private volatile JsonNode readyParams;
+    private volatile dev.processio.ServerInfo serverInfo;
 
     private Worker(WorkerSettings settings, int slot, Listener listener, ScheduledExecutorService scheduler) {
         this.settings = settings;
@@ -458,6 +459,11 @@ final class Worker implements ProcessIO.Owner {
     /** The fault that made this worker kill itself, or {@code null}. */
     WorkerFault fault() {
         return fault;
+    }
+
+    /** What the worker said about itself when it started, or {@code null}. */
+    dev.processio.ServerInfo serverInfo() {
+        return serverInfo;
     }
 
     /** The params of the worker's {@code processio/ready}, or {@code null} before it. */

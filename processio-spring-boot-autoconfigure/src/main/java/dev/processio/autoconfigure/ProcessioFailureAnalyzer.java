@@ -24,6 +24,8 @@ class ProcessioFailureAnalyzer extends AbstractFailureAnalyzer<BridgeStartupExce
                     + " above says what went wrong while loading it.";
             case PROTOCOL_MISMATCH -> "Run the worker runtime that comes with this processio version, or update the"
                     + " worker program in " + prefix + "worker.command to speak wire protocol 1.";
+            case INIT_FAILED -> "Fix the start-up step named above (" + cause.step() + "): check " + prefix
+                    + "worker.init-calls and " + prefix + "worker.dialect against what the server expects.";
             case READY_TIMEOUT -> "Make sure the worker sends processio/ready once it has loaded, or raise " + prefix
                     + "worker.startup-timeout if loading is slow.";
             case EXITED_BEFORE_READY, ABORTED -> "Check the worker's error output above, and " + prefix
