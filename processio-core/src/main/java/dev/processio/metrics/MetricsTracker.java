@@ -36,6 +36,13 @@ public interface MetricsTracker extends AutoCloseable {
     default void protocolError(String kind) {
     }
 
+    /**
+     * A worker sent a message of its own rather than a reply: {@code notification} (MCP logging,
+     * list-changed, ...) or {@code request} (answered by the host).
+     */
+    default void workerMessage(String kind) {
+    }
+
     /** The pool is closed; unregister what was registered. */
     @Override
     default void close() {

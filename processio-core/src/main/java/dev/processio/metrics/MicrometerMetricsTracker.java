@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MicrometerMetricsTracker implements MetricsTracker {
 
+    private static final List<String> WORKER_MESSAGE_KINDS = List.of("notification", "request");
+
     private static final List<String> PROTOCOL_ERROR_KINDS = List.of("stray", "invalid_json", "invalid_message",
             "oversized");
 
@@ -51,6 +53,7 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
     private final Map<CallOutcome, Timer> calls = new EnumMap<>(CallOutcome.class);
     private final Map<RestartCause, Counter> restarts = new EnumMap<>(RestartCause.class);
     private final Map<String, Counter> protocolErrors = new ConcurrentHashMap<>();
+    private final Map<String, Counter> workerMessages = new java.util.HashMap<>();
     private final Counter lateReplies;
 
     private MicrometerMetricsTracker(MeterRegistry registry, PoolStats stats) {
@@ -98,6 +101,11 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
         for (String kind : PROTOCOL_ERROR_KINDS) {
             protocolErrors.put(kind, protocolErrorCounter(kind));
         }
+        for (String kind : WORKER_MESSAGE_KINDS) {
+            workerMessages.put(kind, add(Counter.builder("processio.worker.messages")
+                    .description("Notifications and requests that workers sent of their own accord").tags(tags)
+                    .tag("kind", kind).register(registry)));
+        }
     }
 
     /** A factory for {@link dev.processio.NodeBridgeOptions.Builder#metricsTrackerFactory}. */
@@ -136,6 +144,14 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
     @Override
     public void protocolError(String kind) {
         protocolErrors.computeIfAbsent(kind, this::protocolErrorCounter).increment();
+    }
+
+    @Override
+    public void workerMessage(String kind) {
+        Counter counter = workerMessages.get(kind);
+        if (counter != null) {
+            counter.increment();
+        }
     }
 
     @Override

@@ -152,7 +152,7 @@ final class Dispatcher {
             return;
         }
         e.worker.send(call, mayWait);
-        if (call.isFinished() && e.worker.cancel(call.id)) {
+        if (call.isFinished() && e.worker.cancel(call.id, "the host stopped waiting for it")) {
             // It timed out while being handed over, before the sweep could find it on the worker.
             release(call, Gate.Verdict.NONE, null);
         }
@@ -221,7 +221,7 @@ final class Dispatcher {
                 + "' timed out after " + elapsedMillis + " ms on " + e.label() + " (call timeout " + timeoutMillis
                 + " ms: processio.call.timeout or CallOptions.timeout); the worker was asked to cancel it");
         complete(call, null, timeout);
-        if (e.worker.cancel(call.id)) {
+        if (e.worker.cancel(call.id, "timed out after " + elapsedMillis + " ms")) {
             // The worker will never hand this call back: the lease ends here.
             supervisor.softFailure(e, dev.processio.RestartCause.TIMEOUT, e.label() + ": call '" + call.method
                     + "' timed out after " + elapsedMillis + " ms");
@@ -264,7 +264,7 @@ final class Dispatcher {
     void expireHeld(WorkerEntry e, PoolCall call, long now) {
         if (call.isFinished()) {
             // Ended elsewhere while a worker still held it: let go of it, and tell the worker.
-            if (e.worker.cancel(call.id)) {
+            if (e.worker.cancel(call.id, "the host stopped waiting for it")) {
                 release(call, Gate.Verdict.NONE, null);
             }
         } else if (call.expired(now)) {

@@ -196,7 +196,11 @@ final class Housekeeper {
 
     private void ping(WorkerEntry e, long now) {
         long id = ids.getAndIncrement();
-        e.worker.send(new Ping(id, codec.request(id, JsonRpc.PING, null), now), false);
+        byte[] frame = e.worker.heartbeat(id);
+        if (frame == null) {
+            return;
+        }
+        e.worker.send(new Ping(id, frame, now), false);
         armSweep();
     }
 
@@ -204,7 +208,7 @@ final class Housekeeper {
         if (!e.worker.forget(ping.id()) || e.slot.active != e) {
             return;
         }
-        String error = e.label() + ": no answer to processio/ping within "
+        String error = e.label() + ": no answer to " + e.worker.heartbeatMethod() + " within "
                 + TimeUnit.NANOSECONDS.toMillis(pingTimeoutNanos) + " ms (processio.health-check.timeout)";
         LOG.warn("[{}] {}", name, error);
         supervisor.softFailure(e, RestartCause.HEARTBEAT, error);

@@ -69,6 +69,7 @@ public final class Pool {
     private final Dispatcher dispatcher;
     private final Recycler recycler;
     private final PoolView view;
+    private final WorkerProtocol protocol;
     private final AtomicLong ids = new AtomicLong();
     private final Thread shutdownHook;
 
@@ -83,9 +84,10 @@ public final class Pool {
                 : runtime.command(options.nodeExecutable(), options.nodeOptions(), options.module());
         ProcessIO.Settings io = new ProcessIO.Settings(options.writeQueueFrames(), options.writeQueueBytes(),
                 options.backpressure(), options.enqueueTimeout(), options.writeTimeout());
+        this.protocol = WorkerProtocol.of(options, codec, ids::getAndIncrement);
         WorkerSettings workerSettings = new WorkerSettings(name, command, options.workingDirectory(),
                 options.inheritEnvironment(), options.environment(), options.startupTimeout(),
-                options.maxFrameSize(), io, codec, runtime != null);
+                options.maxFrameSize(), io, codec, protocol, runtime != null);
         this.breakers = new Breakers(options);
         this.slots = new Slot[options.maxWorkers()];
         for (int i = 0; i < slots.length; i++) {
@@ -170,14 +172,17 @@ public final class Pool {
         if (supervisor.isClosed()) {
             return dispatcher.failedNow(dispatcher.disposed());
         }
-        if (method == null || method.isEmpty() || method.startsWith(JsonRpc.RESERVED_PREFIX)) {
+        if (method == null || method.isEmpty()
+                || (protocol.reservesProcessioMethods() && method.startsWith(JsonRpc.RESERVED_PREFIX))) {
             throw new IllegalArgumentException("method must be a non-empty name outside '"
                     + JsonRpc.RESERVED_PREFIX + "', was '" + method + "'");
         }
         long id = ids.getAndIncrement();
         byte[] frame;
         try {
-            frame = codec.request(id, method, params);
+            frame = codec.request(id, method, protocol.requestParams(params));
+        } catch (BridgeProtocolException e) {
+            return dispatcher.failedNow(e);
         } catch (JacksonException e) {
             return dispatcher.failedNow(new BridgeProtocolException(name,
                     "params of '" + method + "' cannot be written as JSON: " + e.getOriginalMessage(), e));

@@ -241,6 +241,11 @@ final class Supervisor implements Worker.Listener {
         metrics.protocolError(kind);
     }
 
+    @Override
+    public void workerMessage(Worker worker, String kind) {
+        metrics.workerMessage(kind);
+    }
+
     /** A hard fault of a slot's worker: its breaker opens and the slot is quarantined at once. */
     private void hardFault(WorkerEntry e, RestartCause cause, String error) {
         Slot slot = e.slot;

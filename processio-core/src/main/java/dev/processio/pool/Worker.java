@@ -33,8 +33,9 @@ import tools.jackson.databind.JsonNode;
  * the stdout reader that correlates replies by id, and the stderr reader ({@link StderrLog}).
  *
  * <h2>Life</h2>
- * {@link #start} launches the process and completes when it sends {@code processio/ready}; nothing
- * is written to it before. When the worker breaks (stdin stalled or broken, a corrupt frame, stdout
+ * {@link #start} launches the process; {@link #ready()} completes when its start-up
+ * ({@link WorkerStartup}: the dialect's handshake, such as {@code processio/ready} or MCP's
+ * {@code initialize}, then the init calls) has succeeded. When the worker breaks (stdin stalled or broken, a corrupt frame, stdout
  * closed) it kills its process and reports a {@link WorkerFault}. When the process has ended, and
  * its stdout and stderr have been read to the end (or {@value #EXIT_DRAIN_MILLIS} ms have passed,
  * in case a grandchild holds them open), every call it still holds fails and the listener hears
@@ -102,6 +103,10 @@ final class Worker implements ProcessIO.Owner {
         /** A stray line, or a corrupt frame ({@code kind} {@code stray}, {@code invalid_json}, ...). */
         default void protocolError(Worker worker, String kind) {
         }
+
+        /** The worker sent a message of its own: {@code kind} {@code notification} or {@code request}. */
+        default void workerMessage(Worker worker, String kind) {
+        }
     }
 
     private final WorkerSettings settings;
@@ -109,6 +114,7 @@ final class Worker implements ProcessIO.Owner {
     private final Listener listener;
     private final ScheduledExecutorService scheduler;
     private final RpcCodec codec;
+    private final WorkerProtocol protocol;
 
     private Process process;
     private long pid;
@@ -117,6 +123,8 @@ final class Worker implements ProcessIO.Owner {
     private StderrLog stderr;
     private Thread stdoutReader;
     private Thread stderrReader;
+    /** Made before the stdout thread starts, which may hear {@code processio/ready} at once. */
+    private final WorkerStartup startup;
 
     private final CompletableFuture<Worker> ready = new CompletableFuture<>();
     private final HeldRequests held = new HeldRequests(this::lost);
@@ -139,6 +147,8 @@ final class Worker implements ProcessIO.Owner {
         this.listener = listener;
         this.scheduler = scheduler;
         this.codec = settings.codec();
+        this.protocol = settings.protocol();
+        this.startup = new WorkerStartup(this, protocol, scheduler);
     }
 
     /**
@@ -153,7 +163,7 @@ final class Worker implements ProcessIO.Owner {
         return worker;
     }
 
-    /** Completes with this worker when it has sent {@code processio/ready}. */
+    /** Completes with this worker when its start-up has succeeded. */
     CompletableFuture<Worker> ready() {
         return ready;
     }
@@ -188,6 +198,33 @@ final class Worker implements ProcessIO.Owner {
         ScheduledFuture<?> timeout = scheduler.schedule(this::readyTimedOut, settings.startupTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         ready.whenComplete((w, e) -> timeout.cancel(false));
+        startup.run().whenComplete(this::startupEnded);
+    }
+
+    /** The start-up's steps have ended: the worker is ready, or it failed to start and is killed. */
+    private void startupEnded(dev.processio.ServerInfo info, Throwable failure) {
+        if (failure == null) {
+            serverInfo = info;
+            ready.complete(this);
+            return;
+        }
+        Throwable cause = WorkerStartup.cause(failure);
+        BridgeStartupException e;
+        if (cause instanceof BridgeStartupException b) {
+            e = b;
+        } else if (cause instanceof WorkerStartup.StepRefused refused) {
+            e = refused.failure;
+        } else if (cause instanceof WorkerLostException || cause instanceof StdinWriteException
+                || cause instanceof dev.processio.BridgeRejectedException) {
+            // The process is gone or going: its exit fails the start-up, with its exit status.
+            return;
+        } else {
+            e = startup.failed(startup.step(), cause.getMessage());
+        }
+        if (ready.completeExceptionally(e)) {
+            LOG.warn("[{}] {} failed to start: {}", settings.pool(), label, e.getMessage());
+            kill();
+        }
     }
 
     // ---- calls -------------------------------------------------------------------------------
@@ -224,16 +261,36 @@ final class Worker implements ProcessIO.Owner {
 
     /**
      * Gives up on a call: it is removed, so a late reply is counted and dropped, and the worker is
-     * told with {@code processio/cancel}. Returns whether the call was still held here.
+     * told with its dialect's cancel notification, if it has one. Returns whether the call was
+     * still held here.
+     *
+     * @param reason why, for dialects whose cancel carries a reason (MCP)
      */
-    boolean cancel(long id) {
+    boolean cancel(long id, String reason) {
         if (!held.remove(id)) {
             return false;
         }
-        if (isAlive()) {
-            notify(JsonRpc.CANCEL, Map.of("id", id));
+        byte[] frame = isAlive() ? protocol.cancel(id, reason) : null;
+        if (frame != null && frame.length <= settings.maxFrameSize()) {
+            stdin.offer(frame);
         }
         return true;
+    }
+
+    /** A heartbeat request frame for this worker, or {@code null} when its dialect gives it none. */
+    byte[] heartbeat(long id) {
+        return protocol.heartbeat(this, id);
+    }
+
+    /** The method of this worker's heartbeat, or {@code null}, for messages. */
+    String heartbeatMethod() {
+        return protocol.heartbeatMethod(this);
+    }
+
+    /** Writes a frame that answers no request of the host (a reply to the worker's own request), without waiting. */
+    void offer(byte[] frame) {
+        checkFrameSize(frame);
+        stdin.offer(frame);
     }
 
     /** Gives each request this worker holds at this moment to {@code action}. */
@@ -331,11 +388,16 @@ final class Worker implements ProcessIO.Owner {
         return settings.maxFrameSize();
     }
 
+    /** The pool's dialect. */
+    WorkerProtocol protocol() {
+        return protocol;
+    }
+
     /** The worker sent {@code processio/ready} with these params. */
     void readyNotified(JsonNode params) {
-        JsonNode protocol = params == null ? null : params.get("protocol");
-        if (protocol == null || !protocol.isIntegralNumber() || protocol.intValue() != JsonRpc.PROTOCOL_VERSION) {
-            BridgeStartupException e = WorkerFailures.protocolMismatch(settings.pool(), label, protocol,
+        JsonNode version = params == null ? null : params.get("protocol");
+        if (version == null || !version.isIntegralNumber() || version.intValue() != JsonRpc.PROTOCOL_VERSION) {
+            BridgeStartupException e = WorkerFailures.protocolMismatch(settings.pool(), label, version,
                     stderr.tail());
             if (ready.completeExceptionally(e)) {
                 kill();
@@ -343,7 +405,7 @@ final class Worker implements ProcessIO.Owner {
             return;
         }
         readyParams = params;
-        ready.complete(this);
+        startup.readyNotified(params);
     }
 
     /** Stdout reached its end. */
@@ -365,7 +427,7 @@ final class Worker implements ProcessIO.Owner {
             return;
         }
         BridgeStartupException e = WorkerFailures.readyTimedOut(settings.pool(), label, settings.startupTimeout(),
-                stderr.tail());
+                startup.step(), stderr.tail());
         if (ready.completeExceptionally(e)) {
             kill();
         }
@@ -428,6 +490,7 @@ final class Worker implements ProcessIO.Owner {
             LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(),
                     WorkerFailures.tailSuffix(stderr.tail()));
         }
+        protocol.ended(this);
         try {
             listener.exited(this, status);
         } catch (RuntimeException e) {

@@ -39,12 +39,22 @@ final class WorkerFailures {
                 "cannot start worker " + command + ": " + text, null, "", e);
     }
 
-    static BridgeStartupException readyTimedOut(String pool, String label, Duration startupTimeout, String tail) {
+    static BridgeStartupException readyTimedOut(String pool, String label, Duration startupTimeout, String step,
+            String tail) {
+        if (JsonRpc.READY.equals(step)) {
+            return new BridgeStartupException(pool, Reason.READY_TIMEOUT,
+                    label + " did not send processio/ready within " + startupTimeout.toMillis()
+                            + " ms (processio.worker.startup-timeout). Is the command a processio worker, and does"
+                            + " its module finish loading in time? A server that speaks plain JSON-RPC or MCP needs"
+                            + " processio.worker.dialect json-rpc or mcp." + tailSuffix(tail),
+                    step, null, tail, null);
+        }
         return new BridgeStartupException(pool, Reason.READY_TIMEOUT,
-                label + " did not send processio/ready within " + startupTimeout.toMillis()
-                        + " ms (processio.worker.startup-timeout). Is the command a processio worker, and does"
-                        + " its module finish loading in time?" + tailSuffix(tail),
-                null, tail, null);
+                label + " was not ready within " + startupTimeout.toMillis()
+                        + " ms (processio.worker.startup-timeout): start-up step " + step
+                        + " got no answer. Launchers such as npx can take seconds to start a server."
+                        + tailSuffix(tail),
+                step, null, tail, null);
     }
 
     static BridgeStartupException protocolMismatch(String pool, String label, JsonNode protocol, String tail) {

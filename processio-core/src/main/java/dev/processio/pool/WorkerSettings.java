@@ -20,12 +20,13 @@ import java.util.Objects;
  * @param maxFrameSize frame size limit in bytes, newline included
  * @param io settings of each worker's stdin write path
  * @param codec frame codec
+ * @param protocol the pool's dialect: start-up, heartbeat, cancel
  * @param nodeRuntime whether the command runs the bundled Node runtime, whose exit code 3 means
  *        that the user module failed to load
  */
 record WorkerSettings(String pool, List<String> command, Path workingDirectory, boolean inheritEnvironment,
         Map<String, String> environment, Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io,
-        RpcCodec codec, boolean nodeRuntime) {
+        RpcCodec codec, WorkerProtocol protocol, boolean nodeRuntime) {
 
     WorkerSettings {
         Objects.requireNonNull(pool, "pool");
@@ -37,5 +38,6 @@ record WorkerSettings(String pool, List<String> command, Path workingDirectory, 
         Objects.requireNonNull(startupTimeout, "startupTimeout");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(protocol, "protocol");
     }
 }

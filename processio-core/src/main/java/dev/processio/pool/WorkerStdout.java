@@ -7,6 +7,7 @@ import dev.processio.protocol.RpcCodec;
 import dev.processio.protocol.RpcMessage;
 import dev.processio.protocol.RpcNotification;
 import dev.processio.protocol.RpcReply;
+import dev.processio.protocol.RpcRequest;
 import dev.processio.protocol.StrayLine;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -15,7 +16,9 @@ import tools.jackson.databind.JavaType;
 
 /**
  * What a worker writes on stdout, line by line: replies go to the requests it holds, a reply for
- * an id nobody holds is late, {@code processio/ready} completes its start-up, a line that is not a
+ * an id nobody holds is late, {@code processio/ready} completes its start-up (processio dialect),
+ * a server's own notifications are counted and logged at DEBUG, its requests are answered
+ * ({@link WorkerRequests}; a corrupt frame in the processio dialect), a line that is not a
  * protocol message is counted as stray, and a corrupt or oversized frame is a fault of the worker.
  *
  * <p>Only used by the worker's stdout thread, which owns the decoder. No frame, however bad, ends
@@ -28,11 +31,15 @@ final class WorkerStdout implements LineReader.Sink, RpcCodec.ResultTypes {
     private final Worker worker;
     private final HeldRequests held;
     private final RpcCodec.Decoder decoder;
+    private final WorkerProtocol protocol;
+    private final WorkerRequests requests;
 
     WorkerStdout(Worker worker, RpcCodec codec) {
         this.worker = worker;
         this.held = worker.held();
         this.decoder = codec.decoder();
+        this.protocol = worker.protocol();
+        this.requests = new WorkerRequests(worker, codec, protocol.handler);
     }
 
     @Override
@@ -60,12 +67,22 @@ final class WorkerStdout implements LineReader.Sink, RpcCodec.ResultTypes {
                 worker.listener().lateReply(worker, reply.id());
             }
         } else if (message instanceof RpcNotification notification) {
-            if (JsonRpc.READY.equals(notification.method())) {
+            if (!protocol.answersWorkerRequests() && JsonRpc.READY.equals(notification.method())) {
                 worker.readyNotified(notification.params());
             } else {
-                LOG.debug("[{}] {} sent notification {} (ignored)", worker.pool(), worker.label(),
-                        notification.method());
+                worker.listener().workerMessage(worker, "notification");
+                LOG.debug("[{}] {} sent notification {}", worker.pool(), worker.label(), notification.method());
             }
+        } else if (message instanceof RpcRequest request) {
+            if (!protocol.answersWorkerRequests()) {
+                worker.listener().protocolError(worker, "invalid_message");
+                worker.fault(WorkerFault.Kind.PROTOCOL, "it wrote a corrupt frame on stdout (workers send no"
+                        + " requests, only replies and notifications): " + RpcCodec.excerpt(bytes, offset, length, 200),
+                        null);
+                return;
+            }
+            worker.listener().workerMessage(worker, "request");
+            requests.answer(request);
         } else if (message instanceof StrayLine) {
             worker.listener().protocolError(worker, "stray");
             LOG.warn("[{}] {} wrote a line that is not a protocol message on stdout (ignored): {}", worker.pool(),

@@ -32,6 +32,8 @@ final class Envelope {
     private boolean idValid;
     private boolean idNull;
     private long id;
+    /** A string id: only valid on a request from the worker. */
+    private String idText;
     private String method;
     private boolean methodSeen;
     private boolean paramsSeen;
@@ -89,6 +91,8 @@ final class Envelope {
                 idValid = t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
                 if (idValid) {
                     id = p.getLongValue();
+                } else if (t == JsonToken.VALUE_STRING) {
+                    idText = p.getString();
                 }
                 p.skipChildren();
             }
@@ -151,7 +155,10 @@ final class Envelope {
                 throw invalid("\"method\" must be a string");
             }
             if (idSeen) {
-                throw invalid("workers send no requests, only replies and notifications");
+                if (!idValid && idText == null) {
+                    throw invalid("a request's \"id\" must be an integer or a string");
+                }
+                return new RpcRequest(idValid ? (Object) id : idText, method, params);
             }
             return new RpcNotification(method, params);
         }

@@ -41,6 +41,33 @@ final class FrameEncoder {
         return out.frame();
     }
 
+    /** A reply to a request of the worker: {@code result}, or an error when {@code errorMessage} is set. */
+    byte[] encodeReply(Object id, Object result, int errorCode, String errorMessage) {
+        FrameOutput out = new FrameOutput();
+        try (JsonGenerator g = writer.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringProperty("jsonrpc", JsonRpc.VERSION);
+            g.writeName("id");
+            if (id instanceof Long n) {
+                g.writeNumber(n);
+            } else {
+                g.writeString(String.valueOf(id));
+            }
+            if (errorMessage == null) {
+                g.writeName("result");
+                g.writePOJO(result);
+            } else {
+                g.writeName("error");
+                g.writeStartObject();
+                g.writeNumberProperty("code", errorCode);
+                g.writeStringProperty("message", errorMessage);
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        }
+        return out.frame();
+    }
+
     /**
      * Collects what the generator flushes (for a small frame, all of it at once, when it closes)
      * into an array sized to the frame with its newline, so that a frame is normally one exact

@@ -99,6 +99,16 @@ public final class RpcCodec {
         return encoder.encode(false, 0, method, params);
     }
 
+    /** A result for the worker's request {@code id} ({@link RpcRequest#id()}); a {@code null} result is written as {@code null}. */
+    public byte[] reply(Object id, Object result) {
+        return encoder.encodeReply(id, result, 0, null);
+    }
+
+    /** An error reply to the worker's request {@code id}. */
+    public byte[] errorReply(Object id, int code, String message) {
+        return encoder.encodeReply(id, null, code, message);
+    }
+
     // ---- decoding ----------------------------------------------------------------------------
 
     /**

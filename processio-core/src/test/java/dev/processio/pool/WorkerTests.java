@@ -58,6 +58,8 @@ class WorkerTests {
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong(1);
     private RpcCodec codec = new RpcCodec(JSON, JsonRpc.DEFAULT_MAX_FRAME_SIZE);
+    private WorkerProtocol protocol = WorkerProtocol.of(dev.processio.NodeBridgeOptions.builder().name("test")
+            .command("worker").build(), codec, ids::getAndIncrement);
 
     @BeforeAll
     static void extractRuntime() {
@@ -185,6 +187,8 @@ class WorkerTests {
     @Test
     void theRuntimeRefusesAResultLargerThanTheFrameLimit() throws Exception {
         codec = new RpcCodec(JSON, 64 * 1024);
+        protocol = WorkerProtocol.of(dev.processio.NodeBridgeOptions.builder().name("test").command("worker").build(),
+                codec, ids::getAndIncrement);
         Worker w = node("echo.mjs", s -> withFrameLimit(s, 64 * 1024));
         RpcReply reply = call(w, "big", Map.of("bytes", 100_000));
         assertThat(reply.error().code()).isEqualTo(JsonRpc.INTERNAL_ERROR);
@@ -314,7 +318,7 @@ class WorkerTests {
         long id = ids.getAndIncrement();
         CompletableFuture<RpcReply> call = send(w, id, codec.request(id, "delay", Map.of("ms", 60_000)));
         await().atMost(Duration.ofSeconds(5)).until(() -> w.stdin().framesWritten() > 0);
-        assertThat(w.cancel(id)).isTrue();
+        assertThat(w.cancel(id, "test")).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> result(w, "lastAbort", null).get("count").intValue() == 1);
         assertThat(result(w, "lastAbort", null).get("id").longValue()).isEqualTo(id);
         // The handler rejected on abort; its reply comes back for an id nobody waits for.
@@ -330,7 +334,7 @@ class WorkerTests {
         long id = ids.getAndIncrement();
         CompletableFuture<RpcReply> call = send(w, id, codec.request(id, "readSignalLater", Map.of("ms", 1000)));
         await().atMost(Duration.ofSeconds(5)).until(() -> w.stdin().framesWritten() > 0);
-        assertThat(w.cancel(id)).isTrue();
+        assertThat(w.cancel(id, "test")).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> listener.lateIds.contains(id));
         JsonNode seen = result(w, "lastSignalRead", null);
         assertThat(seen.get("id").longValue()).isEqualTo(id);
@@ -422,7 +426,7 @@ class WorkerTests {
     void aWorkerThatNeverSaysReadyTimesOut() {
         WorkerSettings s = rawSettings("silent.mjs");
         WorkerSettings quick = new WorkerSettings(s.pool(), s.command(), null, true, Map.of(), Duration.ofMillis(700),
-                s.maxFrameSize(), s.io(), s.codec(), false);
+                s.maxFrameSize(), s.io(), s.codec(), s.protocol(), false);
         BridgeStartupException e = startFailure(() -> Worker.start(quick, 1, listener, scheduler));
         assertThat(e.reason()).isEqualTo(Reason.READY_TIMEOUT);
         assertThat(e.getMessage()).contains("processio.worker.startup-timeout");
@@ -432,7 +436,7 @@ class WorkerTests {
     void aMissingProgramFailsAtOnce() {
         WorkerSettings s = new WorkerSettings("test", List.of("/nonexistent/processio-no-such-node"), null, true,
                 Map.of(), Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(),
-                codec, true);
+                codec, protocol, true);
         assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
                 .isInstanceOfSatisfying(BridgeStartupException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.COMMAND_NOT_FOUND))
@@ -445,7 +449,7 @@ class WorkerTests {
         try {
             WorkerSettings s = new WorkerSettings("test", List.of(file.toString()), null, true, Map.of(),
                     Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec,
-                    false);
+                    protocol, false);
             assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
                     .isInstanceOfSatisfying(BridgeStartupException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.NOT_EXECUTABLE));
@@ -497,22 +501,22 @@ class WorkerTests {
     private WorkerSettings nodeSettings(String module) {
         return new WorkerSettings("test", runtime.command(TestWorkers.node(), List.of(), TestWorkers.file(module)),
                 null, true, Map.of(), Duration.ofSeconds(20), JsonRpc.DEFAULT_MAX_FRAME_SIZE,
-                ProcessIO.Settings.defaults(), codec, true);
+                ProcessIO.Settings.defaults(), codec, protocol, true);
     }
 
     private WorkerSettings rawSettings(String script) {
         return new WorkerSettings("test", TestWorkers.rawNode(script), null, true, Map.of(), Duration.ofSeconds(20),
-                JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec, false);
+                JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec, protocol, false);
     }
 
     private WorkerSettings withFrameLimit(WorkerSettings s, int maxFrameSize) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.nodeRuntime());
+                s.environment(), s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.protocol(), s.nodeRuntime());
     }
 
     private static WorkerSettings withIo(WorkerSettings s, ProcessIO.Settings io) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.nodeRuntime());
+                s.environment(), s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.protocol(), s.nodeRuntime());
     }
 
     private CompletableFuture<RpcReply> send(Worker w, String method, Object params) {

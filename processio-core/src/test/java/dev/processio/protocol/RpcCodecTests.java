@@ -418,7 +418,8 @@ class RpcCodecTests {
                 Arguments.of("id null with error",
                         "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"parse error\"}}"),
                 Arguments.of("id null with result", "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":1}"),
-                Arguments.of("request from the worker", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"host/do\",\"params\":{}}"),
+                Arguments.of("request with an id that is neither integer nor string",
+                        "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"host/do\",\"params\":{}}"),
                 Arguments.of("method that is not a string", "{\"jsonrpc\":\"2.0\",\"method\":7}"),
                 Arguments.of("error without code", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"message\":\"m\"}}"),
                 Arguments.of("error without message", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000}}"),
@@ -440,6 +441,22 @@ class RpcCodecTests {
     void validJsonThatIsNotAMessageFromAWorkerIsAMalformedFrame(String description, String line) {
         assertThatThrownBy(() -> decode(line))
                 .isInstanceOfSatisfying(MalformedFrameException.class, e -> assertThat(e.kind()).isEqualTo("invalid_message"));
+    }
+
+    @Test
+    void aRequestFromTheWorkerKeepsItsIdAsWritten() throws Exception {
+        assertThat(decode("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"roots/list\",\"params\":{\"a\":1}}"))
+                .isEqualTo(new RpcRequest(7L, "roots/list", JSON.readTree("{\"a\":1}")));
+        assertThat(decode("{\"id\":\"r-1\",\"method\":\"sampling/createMessage\",\"jsonrpc\":\"2.0\"}"))
+                .isEqualTo(new RpcRequest("r-1", "sampling/createMessage", null));
+    }
+
+    @Test
+    void repliesToTheWorkersRequestsEchoItsId() {
+        assertThat(new String(codec.reply(7L, java.util.List.of()), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":[]}\n");
+        assertThat(new String(codec.errorReply("r-1", -32601, "no"), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":\"r-1\",\"error\":{\"code\":-32601,\"message\":\"no\"}}\n");
     }
 
     // ---- decoding with a long-lived decoder -----------------------------------------------------

@@ -1,0 +1,219 @@
+package dev.processio.pool;
+
+import dev.processio.BridgeProtocolException;
+import dev.processio.Dialect;
+import dev.processio.NodeBridgeOptions;
+import dev.processio.ServerInfo;
+import dev.processio.protocol.RpcCodec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The Model Context Protocol over stdio, in both of its lifecycles:
+ * <ul>
+ *   <li><b>stateless</b> (revision 2026-07-28 and later): no handshake; every request carries the
+ *       protocol version and the client's capabilities in {@code params._meta}; {@code server/discover}
+ *       describes the server. That revision has no {@code ping}, so {@code server/discover} is also
+ *       the heartbeat;</li>
+ *   <li><b>initialize</b> (2025-11-25 and earlier): {@code initialize}, whose result names the
+ *       version, then {@code notifications/initialized}; heartbeat {@code ping}.</li>
+ * </ul>
+ * Unless {@code processio.worker.mcp.protocol-version} pins a version, a worker is first asked
+ * {@code server/discover} (the specification's probe for stdio); any answer that does not show a
+ * stateless server (such as -32601 from the servers of TypeScript SDK 1.x), or no answer within
+ * {@value #DISCOVER_TIMEOUT_MILLIS} ms, falls back to {@code initialize}. Cancel is
+ * {@code notifications/cancelled {requestId, reason}} in both.
+ *
+ * <p>Thread-safe: what it remembers per worker is in a concurrent map, the last negotiated
+ * version in a volatile field.
+ */
+final class McpProtocol extends WorkerProtocol {
+
+    /** The stateless revisions processio speaks, newest first. */
+    static final List<String> STATELESS_VERSIONS = List.of("2026-07-28");
+
+    /** The revisions with an {@code initialize} handshake that processio speaks, newest first. */
+    static final List<String> INITIALIZE_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
+
+    /** How long a worker has to answer the {@code server/discover} probe before processio tries {@code initialize}. */
+    static final long DISCOVER_TIMEOUT_MILLIS = 5000;
+
+    static final String META_VERSION = "io.modelcontextprotocol/protocolVersion";
+    static final String META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
+    static final String META_CLIENT = "io.modelcontextprotocol/clientInfo";
+
+    private static final Map<String, String> CLIENT_INFO = Map.of("name", "processio", "version", clientVersion());
+
+    private final String pinned;
+    /** The version each worker negotiated. */
+    private final Map<Worker, String> versions = new ConcurrentHashMap<>();
+    /** The version the last worker to start negotiated, or {@code null} before any. */
+    private volatile String negotiated;
+
+    McpProtocol(NodeBridgeOptions options, RpcCodec codec, LongSupplier ids) {
+        super(options, codec, ids);
+        this.pinned = options.mcpProtocolVersion();
+    }
+
+    @Override
+    Dialect dialect() {
+        return Dialect.MCP;
+    }
+
+    static boolean isStateless(String version) {
+        return version.compareTo(STATELESS_VERSIONS.get(STATELESS_VERSIONS.size() - 1)) >= 0;
+    }
+
+    // ---- start-up -----------------------------------------------------------------------------
+
+    @Override
+    CompletableFuture<ServerInfo> handshake(WorkerStartup startup) {
+        Worker worker = startup.worker();
+        CompletableFuture<ServerInfo> info;
+        if (pinned != null) {
+            info = isStateless(pinned) ? discover(startup, pinned, 0) : initialize(startup, pinned);
+        } else {
+            info = discover(startup, STATELESS_VERSIONS.get(0), DISCOVER_TIMEOUT_MILLIS)
+                    .exceptionallyCompose(e -> fallBack(startup, WorkerStartup.cause(e)));
+        }
+        return info.thenApply(i -> {
+            versions.put(worker, i.protocolVersion());
+            negotiated = i.protocolVersion();
+            return i;
+        });
+    }
+
+    /** {@code server/discover} with {@code version} in its {@code _meta}: the stateless revision. */
+    private CompletableFuture<ServerInfo> discover(WorkerStartup startup, String version, long timeoutMillis) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put(META_VERSION, version);
+        meta.put(META_CLIENT, CLIENT_INFO);
+        meta.put(META_CAPABILITIES, Map.of());
+        return startup.call("mcp server/discover", "server/discover", Map.of("_meta", meta), timeoutMillis, false)
+                .thenApply(result -> {
+                    List<String> supported = strings(result, "supportedVersions");
+                    String chosen = pinned != null ? (supported.contains(pinned) ? pinned : null)
+                            : STATELESS_VERSIONS.stream().filter(supported::contains).findFirst().orElse(null);
+                    if (chosen == null) {
+                        throw new NotStateless(supported);
+                    }
+                    return serverInfo(result, chosen);
+                });
+    }
+
+    /** The probe did not show a stateless server that shares a version with processio: {@code initialize}. */
+    private CompletableFuture<ServerInfo> fallBack(WorkerStartup startup, Throwable probeFailure) {
+        if (probeFailure instanceof NotStateless || probeFailure instanceof WorkerStartup.StepTimedOut
+                || probeFailure instanceof WorkerStartup.StepRefused) {
+            String version = INITIALIZE_VERSIONS.get(0);
+            if (probeFailure instanceof WorkerStartup.StepRefused refused) {
+                // An unsupported-version error lists the versions the server does speak.
+                List<String> supported = strings(refused.error.data(), "supported");
+                version = INITIALIZE_VERSIONS.stream().filter(supported::contains).findFirst().orElse(version);
+            }
+            return initialize(startup, version);
+        }
+        return CompletableFuture.failedFuture(probeFailure);
+    }
+
+    /** {@code initialize} asking for {@code version}, then {@code notifications/initialized}. */
+    private CompletableFuture<ServerInfo> initialize(WorkerStartup startup, String version) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("protocolVersion", version);
+        params.put("capabilities", Map.of());
+        params.put("clientInfo", CLIENT_INFO);
+        return startup.call("mcp initialize", "initialize", params, 0, false).thenApply(result -> {
+            String answered = text(result, "protocolVersion");
+            if (answered == null) {
+                throw startup.failed("mcp initialize", "its result has no protocolVersion: " + result);
+            }
+            if (pinned != null && !pinned.equals(answered)) {
+                throw startup.failed("mcp initialize", "the server answered with protocol version " + answered
+                        + ", but processio.worker.mcp.protocol-version pins " + pinned);
+            }
+            if (!INITIALIZE_VERSIONS.contains(answered)) {
+                throw startup.failed("mcp initialize", "the server speaks protocol version " + answered
+                        + ", which processio does not; it speaks " + INITIALIZE_VERSIONS + " and "
+                        + STATELESS_VERSIONS);
+            }
+            startup.worker().notify("notifications/initialized", null);
+            return serverInfo(result, answered);
+        });
+    }
+
+    private ServerInfo serverInfo(JsonNode result, String version) {
+        JsonNode server = result.get("serverInfo");
+        return new ServerInfo(text(server, "name"), text(server, "version"), version,
+                plainMap(codec, result.get("capabilities")));
+    }
+
+    // ---- calls --------------------------------------------------------------------------------
+
+    @Override
+    String heartbeatMethod(Worker worker) {
+        if (healthCheckMethod != null) {
+            return healthCheckMethod;
+        }
+        String version = versions.get(worker);
+        return version != null && isStateless(version) ? "server/discover" : "ping";
+    }
+
+    @Override
+    byte[] cancel(long id, String reason) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("requestId", id);
+        params.put("reason", reason);
+        return codec.notification("notifications/cancelled", params);
+    }
+
+    /**
+     * Adds the stateless revision's {@code _meta} members to a request's params, unless the pool's
+     * workers are known to speak an {@code initialize} revision. The frame is written once, before
+     * a worker is chosen, so the version is the pool's: the pinned one, else the one its workers
+     * negotiated last, else the newest stateless one. A server of an {@code initialize} revision
+     * ignores these members, which are reserved for MCP.
+     *
+     * @throws BridgeProtocolException when {@code params} is not a JSON object, as MCP requires
+     */
+    @Override
+    Object requestParams(Object params) {
+        String version = pinned != null ? pinned : negotiated != null ? negotiated : STATELESS_VERSIONS.get(0);
+        if (!isStateless(version)) {
+            return params;
+        }
+        JsonNode tree = params == null ? codec.mapper().createObjectNode() : codec.mapper().valueToTree(params);
+        if (!(tree instanceof ObjectNode object)) {
+            throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params, not " + tree);
+        }
+        ObjectNode meta = object.get("_meta") instanceof ObjectNode m ? m : object.putObject("_meta");
+        meta.put(META_VERSION, version);
+        if (!meta.has(META_CAPABILITIES)) {
+            meta.putObject(META_CAPABILITIES);
+        }
+        return object;
+    }
+
+    @Override
+    void ended(Worker worker) {
+        versions.remove(worker);
+    }
+
+    private static String clientVersion() {
+        String v = McpProtocol.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** The discover answer listed no stateless version that processio speaks. */
+    private static final class NotStateless extends RuntimeException {
+
+        NotStateless(List<String> supported) {
+            super("server/discover listed " + supported, null, false, false);
+        }
+    }
+}

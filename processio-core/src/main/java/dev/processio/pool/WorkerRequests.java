@@ -1,0 +1,102 @@
+package dev.processio.pool;
+
+import dev.processio.ServerRequestHandler;
+import dev.processio.protocol.JsonRpc;
+import dev.processio.protocol.RpcCodec;
+import dev.processio.protocol.RpcRequest;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the requests a worker sends to the host (MCP's {@code roots/list},
+ * {@code sampling/createMessage}, ...): with the application's {@link ServerRequestHandler}, or
+ * with -32601 when there is none or it does not serve the method, so that the worker never waits
+ * for an answer that will not come. Every request gets exactly one answer.
+ *
+ * <p>Called on the worker's stdout thread; an answer from a {@link CompletionStage} is written from
+ * the thread that completes it. The answer is offered to the stdin queue without waiting: when the
+ * queue is full the answer is dropped and logged, since a worker that does not read its stdin is
+ * replaced by the write timeout anyway.
+ */
+final class WorkerRequests {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerRequests.class);
+
+    private final Worker worker;
+    private final RpcCodec codec;
+    private final ServerRequestHandler handler;
+
+    WorkerRequests(Worker worker, RpcCodec codec, ServerRequestHandler handler) {
+        this.worker = worker;
+        this.codec = codec;
+        this.handler = handler;
+    }
+
+    void answer(RpcRequest request) {
+        LOG.debug("[{}] {} sent request {} (id {})", worker.pool(), worker.label(), request.method(), request.id());
+        if (handler == null) {
+            notFound(request);
+            return;
+        }
+        Object result;
+        try {
+            result = handler.handle(worker.pool(), request.method(), request.params());
+        } catch (Exception | LinkageError e) {
+            failed(request, e);
+            return;
+        }
+        if (result == ServerRequestHandler.NOT_HANDLED) {
+            notFound(request);
+        } else if (result instanceof CompletionStage<?> stage) {
+            stage.whenComplete((value, error) -> {
+                if (error != null) {
+                    failed(request, WorkerStartup.cause(error));
+                } else {
+                    send(request, () -> value == ServerRequestHandler.NOT_HANDLED
+                            ? codec.errorReply(request.id(), JsonRpc.METHOD_NOT_FOUND, notFoundText(request))
+                            : codec.reply(request.id(), value));
+                }
+            });
+        } else {
+            send(request, () -> codec.reply(request.id(), result));
+        }
+    }
+
+    private void notFound(RpcRequest request) {
+        send(request, () -> codec.errorReply(request.id(), JsonRpc.METHOD_NOT_FOUND, notFoundText(request)));
+    }
+
+    private static String notFoundText(RpcRequest request) {
+        return "method not found: the host does not serve " + request.method();
+    }
+
+    private void failed(RpcRequest request, Throwable e) {
+        LOG.warn("[{}] the handler of {}'s request {} failed", worker.pool(), worker.label(), request.method(), e);
+        send(request, () -> codec.errorReply(request.id(), JsonRpc.INTERNAL_ERROR,
+                "the host failed to answer " + request.method() + ": " + e));
+    }
+
+    private void send(RpcRequest request, java.util.function.Supplier<byte[]> frame) {
+        byte[] bytes;
+        try {
+            bytes = frame.get();
+        } catch (RuntimeException e) {
+            // The handler's result cannot be written as JSON, or is too large.
+            LOG.warn("[{}] the answer to {}'s request {} cannot be written", worker.pool(), worker.label(),
+                    request.method(), e);
+            bytes = codec.errorReply(request.id(), JsonRpc.INTERNAL_ERROR,
+                    "the host's answer to " + request.method() + " cannot be written: " + e.getMessage());
+        }
+        if (bytes.length > worker.maxFrameSize()) {
+            bytes = codec.errorReply(request.id(), JsonRpc.INTERNAL_ERROR, "the host's answer to " + request.method()
+                    + " is larger than the frame size limit (processio.io.max-frame-size)");
+        }
+        try {
+            worker.offer(bytes);
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] the answer to {}'s request {} was not sent: {}", worker.pool(), worker.label(),
+                    request.method(), e.toString());
+        }
+    }
+}
