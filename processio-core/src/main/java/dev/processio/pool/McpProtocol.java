@@ -47,6 +47,7 @@ final class McpProtocol extends WorkerProtocol {
     static final String META_VERSION = "io.modelcontextprotocol/protocolVersion";
     static final String META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
     static final String META_CLIENT = "io.modelcontextprotocol/clientInfo";
+    static final String META_SERVER = "io.modelcontextprotocol/serverInfo";
 
     private static final Map<String, String> CLIENT_INFO = Map.of("name", "processio", "version", clientVersion());
 
@@ -59,6 +60,11 @@ final class McpProtocol extends WorkerProtocol {
     McpProtocol(NodeBridgeOptions options, RpcCodec codec, LongSupplier ids) {
         super(options, codec, ids);
         this.pinned = options.mcpProtocolVersion();
+        if (pinned != null && !STATELESS_VERSIONS.contains(pinned) && !INITIALIZE_VERSIONS.contains(pinned)) {
+            throw new IllegalArgumentException("invalid processio options for pool '" + pool
+                    + "': processio.worker.mcp.protocol-version " + pinned + " is not a version processio speaks: "
+                    + STATELESS_VERSIONS + " (stateless) and " + INITIALIZE_VERSIONS + " (initialize)");
+        }
     }
 
     @Override
@@ -147,8 +153,16 @@ final class McpProtocol extends WorkerProtocol {
         });
     }
 
+    /**
+     * From an {@code initialize} result ({@code serverInfo}), or a {@code server/discover} result,
+     * whose schema puts it in {@code _meta["io.modelcontextprotocol/serverInfo"]}.
+     */
     private ServerInfo serverInfo(JsonNode result, String version) {
         JsonNode server = result.get("serverInfo");
+        JsonNode meta = result.get("_meta");
+        if ((server == null || !server.isObject()) && meta != null && meta.get(META_SERVER) != null) {
+            server = meta.get(META_SERVER);
+        }
         return new ServerInfo(text(server, "name"), text(server, "version"), version,
                 plainMap(codec, result.get("capabilities")));
     }

@@ -79,12 +79,13 @@ public final class Pool {
         this.clock = clock;
         this.mapper = options.jsonMapper() != null ? options.jsonMapper() : JsonMapper.builder().build();
         this.codec = new RpcCodec(mapper, options.maxFrameSize());
+        // Before anything that must be cleaned up: it checks what the options could not.
+        this.protocol = WorkerProtocol.of(options, codec, ids::getAndIncrement);
         this.runtime = options.command() == null ? NodeRuntime.extract() : null;
         List<String> command = runtime == null ? options.command()
                 : runtime.command(options.nodeExecutable(), options.nodeOptions(), options.module());
         ProcessIO.Settings io = new ProcessIO.Settings(options.writeQueueFrames(), options.writeQueueBytes(),
                 options.backpressure(), options.enqueueTimeout(), options.writeTimeout());
-        this.protocol = WorkerProtocol.of(options, codec, ids::getAndIncrement);
         WorkerSettings workerSettings = new WorkerSettings(name, command, options.workingDirectory(),
                 options.inheritEnvironment(), options.environment(), options.startupTimeout(),
                 options.maxFrameSize(), io, codec, protocol, runtime != null);
