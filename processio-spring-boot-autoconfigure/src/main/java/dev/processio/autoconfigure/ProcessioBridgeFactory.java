@@ -2,16 +2,16 @@ package dev.processio.autoconfigure;
 
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
+import dev.processio.autoconfigure.ClasspathModules.Language;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import java.nio.file.Path;
 import java.util.List;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
-import org.springframework.util.StringUtils;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -68,7 +68,10 @@ public class ProcessioBridgeFactory implements DisposableBean {
     /**
      * The options pool {@code name} runs with: the defaults of {@link NodeBridgeOptions.Builder},
      * overridden by the keys set under {@code processio.*}, then, for a named pool, by those set
-     * under {@code processio.pools.<name>.*}; then the customizers have their say.
+     * under {@code processio.pools.<name>.*}; then the customizers have their say. What the workers
+     * run ({@code node.module}, {@code python.module}, {@code worker.command}) comes from one level
+     * only: the named pool's when it sets any of them. Init messages' {@code params-json} is parsed
+     * here, so that a mistake fails the start with the key that holds it.
      *
      * @throws InvalidProcessioPropertiesException for values that {@link NodeBridgeOptions.Builder#build()} rejects
      */
@@ -82,17 +85,23 @@ public class ProcessioBridgeFactory implements DisposableBean {
                 // The context closes bridges in its lifecycle, after the web server; a hook of our
                 // own would race it at JVM exit.
                 .shutdownHook(false);
-        properties.applyTo(b);
-        String module = properties.getNode().getModule();
-        if (own != null) {
-            own.applyTo(b);
-            if (StringUtils.hasText(own.getNode().getModule())) {
-                module = own.getNode().getModule();
+        try {
+            properties.applyTo(b, "processio.");
+            if (own != null) {
+                own.applyTo(b, prefix);
             }
+        } catch (IllegalArgumentException e) {
+            // These messages name the full key already.
+            throw new InvalidProcessioPropertiesException(name, e.getMessage(), e);
         }
-        if (StringUtils.hasText(module)) {
-            b.module(resolveModule(name, prefix, module));
-        }
+        PoolProperties source = PoolProperties.workerSource(properties, own);
+        String sourcePrefix = source == own ? prefix : "processio.";
+        PropertyMapper map = PropertyMapper.get();
+        map.from(source.getWorker().getCommand()).whenNot(List::isEmpty).to(b::command);
+        map.from(source.getNode().getModule()).whenHasText()
+                .as(module -> modules.resolve(name, Language.NODE, sourcePrefix, module)).to(b::module);
+        map.from(source.getPython().getModule()).whenHasText()
+                .as(module -> modules.resolve(name, Language.PYTHON, sourcePrefix, module)).to(b::pythonModule);
         if (circuitBreakerRegistry != null) {
             b.circuitBreakerRegistry(circuitBreakerRegistry).circuitBreakerConfigName(BREAKER_CONFIG);
         }
@@ -109,11 +118,6 @@ public class ProcessioBridgeFactory implements DisposableBean {
             }
             throw new InvalidProcessioPropertiesException(name, message, e);
         }
-    }
-
-    /** A file path, or a classpath: location, as a file that node can load. */
-    private Path resolveModule(String pool, String prefix, String location) {
-        return modules.resolve(pool, prefix, location);
     }
 
     /** Deletes the directories copied out of the classpath. */

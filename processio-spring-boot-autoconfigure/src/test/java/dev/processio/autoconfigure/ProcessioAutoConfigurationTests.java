@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.processio.Backpressure;
 import dev.processio.BridgeException;
 import dev.processio.BridgeStartupException;
+import dev.processio.Dialect;
+import dev.processio.InitMessage;
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
 import dev.processio.PoolSnapshot;
@@ -78,6 +80,7 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.NestedExceptionUtils;
@@ -88,6 +91,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@link ProcessioAutoConfiguration} and its optional integrations, against real Node workers. */
@@ -264,6 +268,168 @@ class ProcessioAutoConfigurationTests {
             assertThat(context.getBean(NodeBridge.class).call("add", Map.of("a", 2, "b", 2), Integer.class))
                     .isEqualTo(4);
         });
+    }
+
+    // ---- foreign servers: dialects and init messages ---------------------------------------------
+
+    @Test
+    void bindsTheKeysOfAJsonRpcServer() {
+        runner.withPropertyValues("processio.worker.command=lsp-server,--stdio",
+                "processio.worker.dialect=json-rpc",
+                "processio.worker.init-calls[0].method=auth/login",
+                "processio.worker.init-calls[0].params.client=processio",
+                "processio.worker.init-calls[0].params.client-info.name=app",
+                "processio.worker.init-calls[1].method=workspace/open",
+                "processio.worker.init-calls[1].params-json="
+                        + "{\"depth\": 2, \"watch\": true, \"roots\": [\"/srv\"]}",
+                "processio.worker.init-notifications[0].method=initialized",
+                "processio.worker.cancel-notification.method=$/cancelRequest",
+                "processio.worker.cancel-notification.id-member=requestId",
+                "processio.health-check.method=health",
+                "processio.python.executable=/usr/bin/python3.12",
+                "processio.pool.min-workers=0")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(NodeBridge.class);
+                    NodeBridgeOptions o = optionsOf(context, ProcessioBridgeFactory.DEFAULT_POOL);
+                    assertThat(o.command()).containsExactly("lsp-server", "--stdio");
+                    assertThat(o.dialect()).isEqualTo(Dialect.JSON_RPC);
+                    assertThat(o.initCalls()).extracting(InitMessage::method)
+                            .containsExactly("auth/login", "workspace/open");
+                    assertThat(o.initCalls().get(0).params())
+                            .isEqualTo(Map.of("client", "processio", "client-info", Map.of("name", "app")));
+                    JsonNode typed = (JsonNode) o.initCalls().get(1).params();
+                    assertThat(typed.get("depth").isInt()).isTrue();
+                    assertThat(typed.get("watch").isBoolean()).isTrue();
+                    assertThat(typed.get("roots").isArray()).isTrue();
+                    assertThat(o.initNotifications()).singleElement()
+                            .isEqualTo(InitMessage.of("initialized"));
+                    assertThat(o.cancelNotificationMethod()).isEqualTo("$/cancelRequest");
+                    assertThat(o.cancelNotificationIdMember()).isEqualTo("requestId");
+                    assertThat(o.healthCheckMethod()).isEqualTo("health");
+                    assertThat(o.pythonExecutable()).isEqualTo("/usr/bin/python3.12");
+                    assertThat(o.mcpProtocolVersion()).isNull();
+                });
+    }
+
+    @Test
+    void aNamedPoolTalksToAnMcpServerBesideTheDefaultNodePool() {
+        runner.withPropertyValues(MODULE, "processio.pool.min-workers=0",
+                "processio.pools.assistant.worker.command=npx,-y,@acme/mcp-server",
+                "processio.pools.assistant.worker.dialect=mcp",
+                "processio.pools.assistant.worker.mcp.protocol-version=2025-06-18",
+                "processio.pools.assistant.worker.init-calls[0].method=tools/list",
+                "processio.pools.assistant.worker.init-notifications[0].method=notifications/custom/hello",
+                "processio.pools.assistant.health-check.method=ping",
+                "processio.pools.assistant.worker.startup-timeout=90s")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasBean("nodeBridge").hasBean("assistantNodeBridge");
+                    NodeBridgeOptions assistant = optionsOf(context, "assistant");
+                    assertThat(assistant.command()).containsExactly("npx", "-y", "@acme/mcp-server");
+                    assertThat(assistant.module()).isNull();
+                    assertThat(assistant.dialect()).isEqualTo(Dialect.MCP);
+                    assertThat(assistant.mcpProtocolVersion()).isEqualTo("2025-06-18");
+                    assertThat(assistant.initCalls()).containsExactly(InitMessage.of("tools/list"));
+                    assertThat(assistant.initNotifications())
+                            .containsExactly(InitMessage.of("notifications/custom/hello"));
+                    assertThat(assistant.healthCheckMethod()).isEqualTo("ping");
+                    assertThat(assistant.startupTimeout()).isEqualTo(Duration.ofSeconds(90));
+                    // Inherited from processio.*, as every key a named pool leaves unset.
+                    assertThat(assistant.minWorkers()).isZero();
+
+                    NodeBridgeOptions node = optionsOf(context, ProcessioBridgeFactory.DEFAULT_POOL);
+                    assertThat(node.module()).isEqualTo(testResource("js/handlers.mjs"));
+                    assertThat(node.dialect()).isEqualTo(Dialect.PROCESSIO);
+                    assertThat(node.initCalls()).isEmpty();
+                    assertThat(node.healthCheckMethod()).isNull();
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"json-rpc", "JSON_RPC", "json_rpc", "Json-Rpc"})
+    void theDialectBindsLeniently(String value) {
+        runner.withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0",
+                "processio.worker.dialect=" + value).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").dialect()).isEqualTo(Dialect.JSON_RPC);
+                });
+    }
+
+    @Test
+    void anUnknownDialectFailsTheBindingOfThatKey() {
+        runner.withPropertyValues("processio.worker.command=server", "processio.worker.dialect=grpc")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    BindException bind = findCause(context.getStartupFailure(), BindException.class);
+                    assertThat(bind.getName()).hasToString("processio.worker.dialect");
+                    assertThat(bind.getProperty().getValue()).isEqualTo("grpc");
+                });
+    }
+
+    @Test
+    void paramsAndParamsJsonTogetherFailTheStartNamingTheEntry() {
+        runner.withPropertyValues(MODULE, "processio.pool.min-workers=0",
+                "processio.pools.fs.worker.command=fs-server",
+                "processio.pools.fs.worker.dialect=json-rpc",
+                "processio.pools.fs.worker.init-calls[0].method=auth/login",
+                "processio.pools.fs.worker.init-calls[0].params.client=x",
+                "processio.pools.fs.worker.init-calls[0].params-json={\"client\": \"x\"}")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    InvalidProcessioPropertiesException invalid = findCause(context.getStartupFailure(),
+                            InvalidProcessioPropertiesException.class);
+                    assertThat(invalid.pool()).isEqualTo("fs");
+                    FailureAnalysis analysis = new InvalidProcessioPropertiesFailureAnalyzer()
+                            .analyze(context.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("pool 'fs'")
+                            .contains("processio.pools.fs.worker.init-calls[0] sets both params and params-json");
+                });
+    }
+
+    @Test
+    void paramsJsonThatIsNotJsonFailsTheStartNamingTheKeyAndTheError() {
+        runner.withPropertyValues("processio.worker.command=server", "processio.worker.dialect=json-rpc",
+                "processio.worker.init-calls[0].method=auth/login",
+                "processio.worker.init-calls[0].params-json={client: x}")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = new InvalidProcessioPropertiesFailureAnalyzer()
+                            .analyze(context.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("pool 'default'")
+                            .contains("processio.worker.init-calls[0].params-json is not valid JSON: Unexpected"
+                                    + " character ('c'")
+                            .contains("at line 1, column 2");
+                });
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "processio.node.module=handlers.mjs, true",
+            "processio.python.module=handlers.py, true",
+            "processio.worker.command=server, true",
+            "processio.pools.scripts.python.module=handlers.py, false"})
+    void theDefaultPoolRunsWhenItHasSomethingToRun(String property, boolean runs) {
+        new ApplicationContextRunner().withUserConfiguration(WhenTheDefaultPoolRuns.class)
+                .withPropertyValues(property)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    if (runs) {
+                        assertThat(context).hasBean("defaultPoolRuns");
+                    } else {
+                        assertThat(context).doesNotHaveBean("defaultPoolRuns");
+                    }
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(OnDefaultPoolCondition.class)
+    static class WhenTheDefaultPoolRuns {
+
+        @Bean
+        String defaultPoolRuns() {
+            return "runs";
+        }
     }
 
     // ---- when there is nothing to do ------------------------------------------------------------
