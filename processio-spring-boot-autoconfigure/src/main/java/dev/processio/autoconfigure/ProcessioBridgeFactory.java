@@ -2,6 +2,7 @@ package dev.processio.autoconfigure;
 
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
+import dev.processio.ServerRequestHandler;
 import dev.processio.autoconfigure.ClasspathModules.Language;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.util.List;
@@ -32,16 +33,35 @@ public class ProcessioBridgeFactory implements DisposableBean {
     private final ClasspathModules modules;
     private final ObjectMapper jsonMapper;
     private final CircuitBreakerRegistry circuitBreakerRegistry;
+    private final ServerRequestHandler serverRequestHandler;
     private final List<NodeBridgeOptionsCustomizer> customizers;
 
+    /**
+     * A factory without a {@link ServerRequestHandler}: the pools answer their workers' requests
+     * with -32601, unless a customizer sets a handler.
+     */
     public ProcessioBridgeFactory(ProcessioProperties properties, Environment environment,
             ResourceLoader resourceLoader, ObjectMapper jsonMapper, CircuitBreakerRegistry circuitBreakerRegistry,
             List<NodeBridgeOptionsCustomizer> customizers) {
+        this(properties, environment, resourceLoader, jsonMapper, circuitBreakerRegistry, null, customizers);
+    }
+
+    /**
+     * @param jsonMapper the mapper of every pool, or {@code null} for a plain one
+     * @param circuitBreakerRegistry where slot breakers come from, or {@code null} for each pool's own
+     * @param serverRequestHandler answers the requests of every pool's workers, or {@code null} for
+     *        -32601 (method not found); a customizer may set another per pool
+     * @param customizers applied to every pool, in this order, last
+     */
+    public ProcessioBridgeFactory(ProcessioProperties properties, Environment environment,
+            ResourceLoader resourceLoader, ObjectMapper jsonMapper, CircuitBreakerRegistry circuitBreakerRegistry,
+            ServerRequestHandler serverRequestHandler, List<NodeBridgeOptionsCustomizer> customizers) {
         this.properties = properties;
         this.environment = environment;
         this.modules = new ClasspathModules(new PathMatchingResourcePatternResolver(resourceLoader));
         this.jsonMapper = jsonMapper;
         this.circuitBreakerRegistry = circuitBreakerRegistry;
+        this.serverRequestHandler = serverRequestHandler;
         this.customizers = List.copyOf(customizers);
     }
 
@@ -105,6 +125,7 @@ public class ProcessioBridgeFactory implements DisposableBean {
         if (circuitBreakerRegistry != null) {
             b.circuitBreakerRegistry(circuitBreakerRegistry).circuitBreakerConfigName(BREAKER_CONFIG);
         }
+        b.serverRequestHandler(serverRequestHandler);
         for (NodeBridgeOptionsCustomizer customizer : customizers) {
             customizer.customize(name, b);
         }

@@ -11,6 +11,7 @@ import dev.processio.InitMessage;
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
 import dev.processio.PoolSnapshot;
+import dev.processio.ServerRequestHandler;
 import dev.processio.WorkerSnapshot;
 import dev.processio.WorkerState;
 import dev.processio.autoconfigure.ProcessioAutoConfiguration.ProcessioLifecycle;
@@ -61,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -83,6 +85,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
@@ -270,7 +273,7 @@ class ProcessioAutoConfigurationTests {
         });
     }
 
-    // ---- foreign servers: dialects and init messages ---------------------------------------------
+    // ---- foreign servers: dialects, init messages, server requests ------------------------------
 
     @Test
     void bindsTheKeysOfAJsonRpcServer() {
@@ -308,6 +311,7 @@ class ProcessioAutoConfigurationTests {
                     assertThat(o.healthCheckMethod()).isEqualTo("health");
                     assertThat(o.pythonExecutable()).isEqualTo("/usr/bin/python3.12");
                     assertThat(o.mcpProtocolVersion()).isNull();
+                    assertThat(o.serverRequestHandler()).isNull();
                 });
     }
 
@@ -401,6 +405,86 @@ class ProcessioAutoConfigurationTests {
                                     + " character ('c'")
                             .contains("at line 1, column 2");
                 });
+    }
+
+    @Test
+    void aServerRequestHandlerBeanServesEveryPool() {
+        ServerRequestHandler handler = (pool, method, params) -> Map.of("roots", List.of());
+        runner.withBean(ServerRequestHandler.class, () -> handler)
+                .withPropertyValues("processio.worker.command=server", "processio.worker.dialect=mcp",
+                        "processio.pool.min-workers=0", "processio.pools.other.pool.max-workers=2")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").serverRequestHandler()).isSameAs(handler);
+                    assertThat(optionsOf(context, "other").serverRequestHandler()).isSameAs(handler);
+                });
+    }
+
+    @Test
+    void aCustomizerMaySetAnotherHandlerForOnePool() {
+        ServerRequestHandler shared = (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        ServerRequestHandler own = (pool, method, params) -> "own";
+        runner.withBean(ServerRequestHandler.class, () -> shared)
+                .withBean(NodeBridgeOptionsCustomizer.class, () -> (pool, options) -> {
+                    if (pool.equals("special")) {
+                        options.serverRequestHandler(own);
+                    }
+                })
+                .withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0",
+                        "processio.pools.special.pool.max-workers=1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").serverRequestHandler()).isSameAs(shared);
+                    assertThat(optionsOf(context, "special").serverRequestHandler()).isSameAs(own);
+                });
+    }
+
+    @Test
+    void ofSeveralHandlersThePrimaryOneIsUsed() {
+        runner.withUserConfiguration(TwoHandlers.class, PrimaryHandler.class)
+                .withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").serverRequestHandler())
+                            .isSameAs(context.getBean("primaryHandler"));
+                });
+    }
+
+    @Test
+    void severalHandlersWithoutAPrimaryOneFailTheStart() {
+        runner.withUserConfiguration(TwoHandlers.class)
+                .withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    NoUniqueBeanDefinitionException ambiguous = findCause(context.getStartupFailure(),
+                            NoUniqueBeanDefinitionException.class);
+                    assertThat(ambiguous.getBeanNamesFound()).containsExactlyInAnyOrder("rootsHandler",
+                            "samplingHandler");
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TwoHandlers {
+
+        @Bean
+        ServerRequestHandler rootsHandler() {
+            return (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        }
+
+        @Bean
+        ServerRequestHandler samplingHandler() {
+            return (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class PrimaryHandler {
+
+        @Bean
+        @Primary
+        ServerRequestHandler primaryHandler() {
+            return (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        }
     }
 
     @ParameterizedTest
