@@ -103,10 +103,14 @@ class ProcessioAutoConfigurationTests {
 
     private static final String MODULE = "processio.node.module=classpath:js/handlers.mjs";
 
+    /** The environment of the last context the runner made, which Spring Boot gives failure analyzers. */
+    private final AtomicReference<Environment> environment = new AtomicReference<>();
+
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ProcessioAutoConfiguration.class,
                     ProcessioMetricsAutoConfiguration.class, ProcessioHealthAutoConfiguration.class,
-                    ProcessioEndpointAutoConfiguration.class));
+                    ProcessioEndpointAutoConfiguration.class))
+            .withInitializer(context -> environment.set(context.getEnvironment()));
 
     @TempDir
     Path temp;
@@ -775,7 +779,7 @@ class ProcessioAutoConfigurationTests {
         runner.withPropertyValues(MODULE, "processio.node.executable=/nonexistent/node").run(context -> {
             BridgeStartupException e = startupFailure(context, BridgeStartupException.Reason.COMMAND_NOT_FOUND);
             assertThat(e.pool()).isEqualTo("default");
-            FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+            FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis.getDescription()).contains("pool 'default'").contains(e.getMessage());
             assertThat(analysis.getAction()).contains("processio.node.executable");
         });
@@ -786,7 +790,7 @@ class ProcessioAutoConfigurationTests {
         runner.withPropertyValues("processio.node.module=classpath:js/missing.mjs").run(context -> {
             BridgeStartupException e = startupFailure(context, BridgeStartupException.Reason.MODULE_NOT_FOUND);
             assertThat(e).hasMessageContaining("classpath:js/missing.mjs").hasMessageContaining("processio.node.module");
-            FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+            FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis.getAction()).contains("processio.node.module");
         });
     }
@@ -804,7 +808,7 @@ class ProcessioAutoConfigurationTests {
         runner.withPropertyValues("processio.node.module=classpath:broken/syntax-error.mjs").run(context -> {
             BridgeStartupException e = startupFailure(context, BridgeStartupException.Reason.MODULE_LOAD_FAILED);
             assertThat(e.stderrTail()).contains("SyntaxError").contains("syntax-error.mjs");
-            FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+            FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis.getDescription()).contains("SyntaxError");
             assertThat(analysis.getAction()).contains("processio.node.module");
         });
@@ -817,7 +821,7 @@ class ProcessioAutoConfigurationTests {
                     BridgeStartupException e = startupFailure(context,
                             BridgeStartupException.Reason.MODULE_NOT_FOUND);
                     assertThat(e.pool()).isEqualTo("render");
-                    FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+                    FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
                     assertThat(analysis.getAction()).contains("processio.pools.render.node.module");
                 });
     }
@@ -1195,6 +1199,11 @@ class ProcessioAutoConfigurationTests {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
+
+    /** The analyzer as Spring Boot makes it for the context that failed. */
+    private ProcessioFailureAnalyzer startupFailureAnalyzer() {
+        return new ProcessioFailureAnalyzer(environment.get());
+    }
 
     private static NodeBridgeOptions optionsOf(AssertableApplicationContext context, String pool) {
         return context.getBean(ProcessioBridgeFactory.class).options(pool);
