@@ -256,7 +256,8 @@ class ProcessioPropertiesTests {
         List<InitMessage> calls = factory(environment).options(ProcessioBridgeFactory.DEFAULT_POOL).initCalls();
         assertThat(calls).extracting(InitMessage::method).containsExactly("auth/login", "workspace/open", "ping");
         // Indexes give arrays; other keys, even numbers, objects.
-        assertThat((JsonNode) JSON.valueToTree(calls.get(0).params())).isEqualTo(JSON.readTree("""
+        JsonNode strings = JSON.valueToTree(calls.get(0).params());
+        assertThat(strings).isEqualTo(JSON.readTree("""
                 {"client": "processio", "client-info": {"name": "app", "version": "2"},
                  "roots": ["/srv", "/tmp"], "by-number": {"1": "one"}}"""));
         JsonNode typed = (JsonNode) calls.get(1).params();
