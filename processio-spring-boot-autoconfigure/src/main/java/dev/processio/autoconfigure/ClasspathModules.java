@@ -17,9 +17,10 @@ import org.springframework.core.io.support.ResourcePatternResolver;
 import org.springframework.util.StringUtils;
 
 /**
- * Resolves a pool's {@code node.module} to a file that node can load. A {@code classpath:} module
- * inside a jar is copied out, with every file of its classpath directory so that it can import its
- * neighbours, into a private temporary directory {@code processio-module-...} made by
+ * Resolves a pool's {@code node.module} or {@code python.module} to a file that the runtime can
+ * load. A {@code classpath:} module inside a jar is copied out, with every file of its classpath
+ * directory so that it can import its neighbours (ES modules by relative path, Python modules from
+ * the module's own directory), into a private temporary directory {@code processio-module-...} made by
  * {@link PrivateTempDirectories}. {@link #close()} deletes the copies; those of a JVM that was killed
  * are deleted by the next JVM that makes such a directory.
  *
@@ -32,20 +33,45 @@ final class ClasspathModules implements AutoCloseable {
     /** Guarded by itself. */
     private final List<Path> extracted = new ArrayList<>();
 
+    /** The runtimes that serve a module, and the key that names it. */
+    enum Language {
+
+        NODE("Node", "node.module"),
+        PYTHON("Python", "python.module");
+
+        private final String label;
+        private final String key;
+
+        Language(String label, String key) {
+            this.label = label;
+            this.key = key;
+        }
+
+        /** The key of the module, under a pool's prefix. */
+        String key() {
+            return key;
+        }
+    }
+
     ClasspathModules(ResourcePatternResolver resources) {
         this.resources = resources;
     }
 
-    /** A file path, or a classpath: location, as a file that node can load. */
-    Path resolve(String pool, String prefix, String location) {
+    /**
+     * A file path, or a classpath: location, as a file that the runtime of {@code language} can load.
+     *
+     * @param prefix the prefix of the key that holds {@code location}, {@code processio.} or
+     *        {@code processio.pools.<name>.}, for the message when it is not on the classpath
+     */
+    Path resolve(String pool, Language language, String prefix, String location) {
         if (!location.startsWith(ResourceLoader.CLASSPATH_URL_PREFIX)) {
             return Path.of(location);
         }
         Resource module = resources.getResource(location);
         if (!module.exists()) {
             throw new BridgeStartupException(pool, BridgeStartupException.Reason.MODULE_NOT_FOUND,
-                    "the Node module " + location + " is not on the classpath; set " + prefix
-                            + "node.module to an existing file or classpath: resource",
+                    "the " + language.label + " module " + location + " is not on the classpath; set " + prefix
+                            + language.key + " to an existing file or classpath: resource",
                     null, "", null);
         }
         try {
@@ -54,7 +80,8 @@ final class ClasspathModules implements AutoCloseable {
             }
             return extract(location.substring(ResourceLoader.CLASSPATH_URL_PREFIX.length()));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy the Node module " + location + " out of the classpath", e);
+            throw new UncheckedIOException("cannot copy the " + language.label + " module " + location
+                    + " out of the classpath", e);
         }
     }
 

@@ -7,7 +7,10 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
-/** Matches when {@code processio.node.module} or {@code processio.worker.command} is set. */
+/**
+ * Matches when {@code processio.node.module}, {@code processio.python.module} or
+ * {@code processio.worker.command} is set.
+ */
 class OnDefaultPoolCondition extends SpringBootCondition {
 
     @Override
@@ -16,7 +19,7 @@ class OnDefaultPoolCondition extends SpringBootCondition {
                 .bind("processio", Bindable.ofInstance(new PoolProperties()))
                 .orElseGet(PoolProperties::new);
         return top.isRunnable()
-                ? ConditionOutcome.match("processio.node.module or processio.worker.command is set")
-                : ConditionOutcome.noMatch("neither processio.node.module nor processio.worker.command is set");
+                ? ConditionOutcome.match("processio.node.module, python.module or worker.command is set")
+                : ConditionOutcome.noMatch("none of processio.node.module, python.module and worker.command is set");
     }
 }

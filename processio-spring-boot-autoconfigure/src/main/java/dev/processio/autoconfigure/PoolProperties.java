@@ -1,13 +1,25 @@
 package dev.processio.autoconfigure;
 
 import dev.processio.Backpressure;
+import dev.processio.Dialect;
+import dev.processio.InitMessage;
 import dev.processio.NodeBridgeOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The settings of one pool of workers: the keys under {@code processio.*} for the default pool,
@@ -18,10 +30,25 @@ import org.springframework.util.unit.DataSize;
  * {@link NodeBridgeOptions.Builder}, the one place the defaults are written. The IDE metadata
  * shows them from {@code META-INF/additional-spring-configuration-metadata.json}, which a test
  * compares with the builder.
+ *
+ * <p>A named pool inherits each key on its own, with two rules for values that only make sense
+ * whole. A list (such as {@code node.options}, {@code worker.command} or {@code worker.init-calls})
+ * that a named pool sets replaces the inherited list; its entries are not merged. And what the
+ * workers run is one choice: a named pool that sets any of {@code node.module},
+ * {@code python.module} and {@code worker.command} inherits none of them, so that a Python pool can
+ * sit next to a default Node pool.
  */
 public class PoolProperties {
 
+    /** Reads {@code params-json}: strict JSON, with numbers kept as written. */
+    private static final JsonMapper PARAMS_JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     private final Node node = new Node();
+
+    private final Python python = new Python();
 
     private final Worker worker = new Worker();
 
@@ -41,6 +68,10 @@ public class PoolProperties {
 
     public Node getNode() {
         return node;
+    }
+
+    public Python getPython() {
+        return python;
     }
 
     public Worker getWorker() {
@@ -75,24 +106,52 @@ public class PoolProperties {
         return shutdown;
     }
 
-    /** Whether a module or a command is set, so that this pool can run. */
+    /**
+     * Whether a Node module, a Python module or a command is set: what the workers run, so that
+     * this pool can run.
+     */
     boolean isRunnable() {
-        return (node.module != null && !node.module.isBlank())
+        return StringUtils.hasText(node.module) || StringUtils.hasText(python.module)
                 || (worker.command != null && !worker.command.isEmpty());
+    }
+
+    /**
+     * The level whose {@code node.module}, {@code python.module} and {@code worker.command} a pool
+     * runs: its own when it sets any of them, else that of {@code processio.*}.
+     *
+     * @param own the keys a named pool sets itself, or {@code null} for the default pool
+     */
+    static PoolProperties workerSource(PoolProperties top, @Nullable PoolProperties own) {
+        return own != null && own.isRunnable() ? own : top;
     }
 
     /**
      * Sets on {@code options} every value set here, and nothing else, so that the values set
      * before (the builder's defaults, or those of {@code processio.*}) stay. Environment
-     * variables are added to those already set. The module is left to the caller, which
-     * resolves {@code classpath:} locations.
+     * variables are added to those already set; a list replaces the one set before. What the
+     * workers run (the modules and the command) is left to the caller, which takes it from one
+     * level only (see {@link #workerSource}) and resolves {@code classpath:} locations.
+     *
+     * @param prefix where these keys are, {@code processio.} or {@code processio.pools.<name>.},
+     *        for the messages
+     * @throws IllegalArgumentException naming the key, when an init message sets both
+     *         {@code params} and {@code params-json}, or {@code params-json} is not JSON
      */
-    void applyTo(NodeBridgeOptions.Builder options) {
+    void applyTo(NodeBridgeOptions.Builder options, String prefix) {
         PropertyMapper map = PropertyMapper.get();
         map.from(node.executable).to(options::nodeExecutable);
         map.from(node.options).to(options::nodeOptions);
+        map.from(python.executable).to(options::pythonExecutable);
 
-        map.from(worker.command).whenNot(List::isEmpty).to(options::command);
+        map.from(worker.dialect).to(options::dialect);
+        map.from(worker.initCalls).as(calls -> initMessages(prefix + "worker.init-calls", calls))
+                .to(options::initCalls);
+        map.from(worker.initNotifications)
+                .as(notifications -> initMessages(prefix + "worker.init-notifications", notifications))
+                .to(options::initNotifications);
+        map.from(worker.cancelNotification.method).to(options::cancelNotificationMethod);
+        map.from(worker.cancelNotification.idMember).to(options::cancelNotificationIdMember);
+        map.from(worker.mcp.protocolVersion).to(options::mcpProtocolVersion);
         map.from(worker.workingDirectory).whenHasText().as(Path::of).to(options::workingDirectory);
         map.from(worker.inheritEnvironment).to(options::inheritEnvironment);
         map.from(worker.environment).to(variables -> variables.forEach(options::environment));
@@ -115,6 +174,7 @@ public class PoolProperties {
         // Saturated, not wrapped, so that the builder's own check or clamp sees how large it was.
         map.from(io.maxFrameSize).as(DataSize::toBytes).as(PoolProperties::saturatedInt).to(options::maxFrameSize);
 
+        map.from(healthCheck.method).to(options::healthCheckMethod);
         map.from(healthCheck.interval).to(options::healthCheckInterval);
         map.from(healthCheck.timeout).to(options::healthCheckTimeout);
 
@@ -139,6 +199,79 @@ public class PoolProperties {
         return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
     }
 
+    /** The messages of one list, or every problem of its entries, each naming its key. */
+    private static List<InitMessage> initMessages(String key, List<InitMessageProperties> entries) {
+        List<InitMessage> messages = new ArrayList<>(entries.size());
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String entryKey = key + "[" + i + "]";
+            InitMessageProperties entry = entries.get(i);
+            if (entry == null || !StringUtils.hasText(entry.method)) {
+                problems.add(entryKey + ".method must be set");
+                continue;
+            }
+            if (entry.params != null && entry.paramsJson != null) {
+                problems.add(entryKey + " sets both params and params-json; set only one of them");
+                continue;
+            }
+            try {
+                messages.add(new InitMessage(entry.method, entry.paramsJson != null ? parseJson(entry.paramsJson)
+                        : entry.params != null ? plainParams(entry.params) : null));
+            } catch (JacksonException e) {
+                problems.add(entryKey + ".params-json is not valid JSON: " + e.getOriginalMessage() + where(e));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return messages;
+    }
+
+    private static String where(JacksonException e) {
+        TokenStreamLocation location = e.getLocation();
+        return location == null || location.getColumnNr() < 1 ? ""
+                : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    private static JsonNode parseJson(String json) {
+        return PARAMS_JSON.readTree(json);
+    }
+
+    /**
+     * A bound {@code params} map as plain JSON values: nested keys stay objects, indexed ones
+     * ({@code roots[0]}, or a YAML list) become arrays, and every other value becomes its text, so
+     * that a YAML file and a properties file send the same params.
+     */
+    private static Map<String, Object> plainParams(Map<?, ?> params) {
+        Map<String, Object> plain = new LinkedHashMap<>();
+        params.forEach((name, value) -> plain.put(String.valueOf(name), plainValue(value)));
+        return plain;
+    }
+
+    private static Object plainValue(Object value) {
+        if (value instanceof Map<?, ?> nested) {
+            List<Object> array = asArray(nested);
+            return array != null ? array : plainParams(nested);
+        }
+        return value == null ? null : value.toString();
+    }
+
+    /**
+     * The binder gives {@code roots[0]=a, roots[1]=b} as the map {@code {0=a, 1=b}}; a map whose
+     * keys are exactly the indexes 0 to n-1 was a list. {@code null} for any other map.
+     */
+    private static @Nullable List<Object> asArray(Map<?, ?> map) {
+        Object[] items = new Object[map.size()];
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            String key = String.valueOf(entry.getKey());
+            if (!key.matches("0|[1-9][0-9]{0,8}") || Integer.parseInt(key) >= items.length) {
+                return null;
+            }
+            items[Integer.parseInt(key)] = plainValue(entry.getValue());
+        }
+        return items.length == 0 ? null : Arrays.asList(items);
+    }
+
     public static class Node {
 
         /** Node.js executable: a name looked up on the PATH, or a full path. */
@@ -146,11 +279,15 @@ public class PoolProperties {
 
         /**
          * Node module whose exported functions the workers serve: a file path, or a
-         * "classpath:" location (its directory is copied out of the jar with all its files).
+         * "classpath:" location (its directory is copied out of the jar with all its files). A
+         * named pool that sets this, python.module or worker.command inherits none of the three.
          */
         private String module;
 
-        /** Options for the node executable itself, such as --max-old-space-size=512. */
+        /**
+         * Options for the node executable itself, such as --max-old-space-size=512. A named pool
+         * that sets them replaces the inherited list as a whole.
+         */
         private List<String> options;
 
         public String getExecutable() {
@@ -178,13 +315,68 @@ public class PoolProperties {
         }
     }
 
+    public static class Python {
+
+        /**
+         * Python module whose functions the workers serve: a file path, or a "classpath:"
+         * location (its directory is copied out of the jar with all its files). A named pool that
+         * sets this, node.module or worker.command inherits none of the three.
+         */
+        private String module;
+
+        /** Python executable: a name looked up on the PATH, or a full path. */
+        private String executable;
+
+        public String getModule() {
+            return module;
+        }
+
+        public void setModule(String module) {
+            this.module = module;
+        }
+
+        public String getExecutable() {
+            return executable;
+        }
+
+        public void setExecutable(String executable) {
+            this.executable = executable;
+        }
+    }
+
     public static class Worker {
 
         /**
-         * Program and arguments of a worker that speaks the processio protocol; when set, it
-         * replaces the Node runtime. Never run through a shell.
+         * Program and arguments of a worker, run without a shell; when set, it replaces the bundled
+         * runtimes. A named pool that sets it replaces the inherited list as a whole, and inherits
+         * neither node.module nor python.module.
          */
         private List<String> command;
+
+        /**
+         * How the pool talks to its workers: "processio", the protocol of the bundled runtimes;
+         * "json-rpc", any JSON-RPC 2.0 server over stdio; or "mcp", a Model Context Protocol
+         * server over stdio. The last two need worker.command.
+         */
+        private Dialect dialect;
+
+        /**
+         * Calls sent to each new worker, in order, after its dialect's own start-up and before it
+         * takes calls; each must answer with a result. Each has a method, and params or params-json.
+         * A named pool that sets this list replaces the inherited one as a whole.
+         */
+        private List<InitMessageProperties> initCalls;
+
+        /**
+         * Notifications sent to each new worker, in order, after its init calls. Each has a method,
+         * and params or params-json. A named pool that sets this list replaces the inherited one as
+         * a whole.
+         */
+        private List<InitMessageProperties> initNotifications;
+
+        private final CancelNotification cancelNotification = new CancelNotification();
+
+        private final Mcp mcp = new Mcp();
 
         /** Working directory of the workers. Defaults to the application's. */
         private String workingDirectory;
@@ -195,7 +387,11 @@ public class PoolProperties {
         /** Extra environment variables for the workers. */
         private Map<String, String> environment;
 
-        /** How long a worker may take to announce that it is ready. */
+        /**
+         * How long a worker may take to become ready: to announce it (processio dialect), or to
+         * finish its dialect's start-up and init calls. A server launched through npx may first
+         * download its package.
+         */
         private Duration startupTimeout;
 
         public List<String> getCommand() {
@@ -204,6 +400,38 @@ public class PoolProperties {
 
         public void setCommand(List<String> command) {
             this.command = command;
+        }
+
+        public Dialect getDialect() {
+            return dialect;
+        }
+
+        public void setDialect(Dialect dialect) {
+            this.dialect = dialect;
+        }
+
+        public List<InitMessageProperties> getInitCalls() {
+            return initCalls;
+        }
+
+        public void setInitCalls(List<InitMessageProperties> initCalls) {
+            this.initCalls = initCalls;
+        }
+
+        public List<InitMessageProperties> getInitNotifications() {
+            return initNotifications;
+        }
+
+        public void setInitNotifications(List<InitMessageProperties> initNotifications) {
+            this.initNotifications = initNotifications;
+        }
+
+        public CancelNotification getCancelNotification() {
+            return cancelNotification;
+        }
+
+        public Mcp getMcp() {
+            return mcp;
         }
 
         public String getWorkingDirectory() {
@@ -236,6 +464,91 @@ public class PoolProperties {
 
         public void setStartupTimeout(Duration startupTimeout) {
             this.startupTimeout = startupTimeout;
+        }
+    }
+
+    /** A message sent to each new worker before it takes calls: an init call or an init notification. */
+    public static class InitMessageProperties {
+
+        /** JSON-RPC method of the message. */
+        private String method;
+
+        /**
+         * Params as an object whose values are strings: nested keys give nested objects, indexes
+         * ([0], [1], or a YAML list) arrays. For numbers, booleans or null, use params-json.
+         */
+        private Map<String, Object> params;
+
+        /** Params as JSON text, sent as written; for when types matter. Set this or params, not both. */
+        private String paramsJson;
+
+        public String getMethod() {
+            return method;
+        }
+
+        public void setMethod(String method) {
+            this.method = method;
+        }
+
+        public Map<String, Object> getParams() {
+            return params;
+        }
+
+        public void setParams(Map<String, Object> params) {
+            this.params = params;
+        }
+
+        public String getParamsJson() {
+            return paramsJson;
+        }
+
+        public void setParamsJson(String paramsJson) {
+            this.paramsJson = paramsJson;
+        }
+    }
+
+    public static class CancelNotification {
+
+        /**
+         * Notification sent to a json-rpc worker when the host gives up on a request it holds
+         * (timeout or cancel). None is sent when unset.
+         */
+        private String method;
+
+        /** Member of the cancel notification's params that carries the id of the request given up. */
+        private String idMember;
+
+        public String getMethod() {
+            return method;
+        }
+
+        public void setMethod(String method) {
+            this.method = method;
+        }
+
+        public String getIdMember() {
+            return idMember;
+        }
+
+        public void setIdMember(String idMember) {
+            this.idMember = idMember;
+        }
+    }
+
+    public static class Mcp {
+
+        /**
+         * MCP protocol version to speak, such as 2025-11-25. When unset, the newest version that
+         * both processio and the server speak.
+         */
+        private String protocolVersion;
+
+        public String getProtocolVersion() {
+            return protocolVersion;
+        }
+
+        public void setProtocolVersion(String protocolVersion) {
+            this.protocolVersion = protocolVersion;
         }
     }
 
@@ -393,11 +706,25 @@ public class PoolProperties {
 
     public static class HealthCheck {
 
+        /**
+         * Request sent as a heartbeat, answered with any result. When unset, the dialect's own;
+         * the json-rpc dialect has none, so its workers get heartbeats only when this is set.
+         */
+        private String method;
+
         /** How often idle workers get a heartbeat; 0 turns heartbeats off. */
         private Duration interval;
 
         /** How long a worker has to answer a heartbeat. */
         private Duration timeout;
+
+        public String getMethod() {
+            return method;
+        }
+
+        public void setMethod(String method) {
+            this.method = method;
+        }
 
         public Duration getInterval() {
             return interval;

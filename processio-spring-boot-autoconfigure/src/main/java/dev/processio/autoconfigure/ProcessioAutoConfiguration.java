@@ -1,6 +1,7 @@
 package dev.processio.autoconfigure;
 
 import dev.processio.NodeBridge;
+import dev.processio.ServerRequestHandler;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,18 @@ import tools.jackson.databind.json.JsonMapper;
  * for each {@code processio.pools.<name>}. Bridges start with the context, so their workers are
  * ready before the application takes traffic, and stop in a late lifecycle phase, after the web
  * server has stopped taking requests.
+ *
+ * <p>Beans of the application that every pool uses:
+ * <ul>
+ *   <li>a {@link JsonMapper}, for params and results;</li>
+ *   <li>a {@link CircuitBreakerRegistry}, for the slot breakers (see
+ *       {@link ProcessioBridgeFactory#BREAKER_CONFIG});</li>
+ *   <li>a {@link ServerRequestHandler}, for the requests that workers send to the host. One
+ *       handler serves every pool (it is told which pool asks); with several, the {@code @Primary}
+ *       one, as for any single dependency, and the start fails when none of them is primary. A
+ *       {@link NodeBridgeOptionsCustomizer} may set another handler for some pools;</li>
+ *   <li>{@link NodeBridgeOptionsCustomizer}s, applied last, in {@code @Order}.</li>
+ * </ul>
  */
 @AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "processio.enabled", matchIfMissing = true)
@@ -38,9 +51,13 @@ public final class ProcessioAutoConfiguration {
     ProcessioBridgeFactory processioBridgeFactory(ProcessioProperties properties, Environment environment,
             ResourceLoader resourceLoader, ObjectProvider<JsonMapper> jsonMapper,
             ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry,
+            ObjectProvider<ServerRequestHandler> serverRequestHandler,
             ObjectProvider<NodeBridgeOptionsCustomizer> customizers) {
+        // getIfAvailable: the only bean or the primary one; several without a primary fail the
+        // start (NoUniqueBeanDefinitionException names them) rather than leave workers unanswered.
         return new ProcessioBridgeFactory(properties, environment, resourceLoader, jsonMapper.getIfAvailable(),
-                circuitBreakerRegistry.getIfAvailable(), customizers.orderedStream().toList());
+                circuitBreakerRegistry.getIfAvailable(), serverRequestHandler.getIfAvailable(),
+                customizers.orderedStream().toList());
     }
 
     @Bean(destroyMethod = "close")

@@ -2,16 +2,17 @@ package dev.processio.autoconfigure;
 
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
+import dev.processio.ServerRequestHandler;
+import dev.processio.autoconfigure.ClasspathModules.Language;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import java.nio.file.Path;
 import java.util.List;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
-import org.springframework.util.StringUtils;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -32,16 +33,35 @@ public class ProcessioBridgeFactory implements DisposableBean {
     private final ClasspathModules modules;
     private final ObjectMapper jsonMapper;
     private final CircuitBreakerRegistry circuitBreakerRegistry;
+    private final ServerRequestHandler serverRequestHandler;
     private final List<NodeBridgeOptionsCustomizer> customizers;
 
+    /**
+     * A factory without a {@link ServerRequestHandler}: the pools answer their workers' requests
+     * with -32601, unless a customizer sets a handler.
+     */
     public ProcessioBridgeFactory(ProcessioProperties properties, Environment environment,
             ResourceLoader resourceLoader, ObjectMapper jsonMapper, CircuitBreakerRegistry circuitBreakerRegistry,
             List<NodeBridgeOptionsCustomizer> customizers) {
+        this(properties, environment, resourceLoader, jsonMapper, circuitBreakerRegistry, null, customizers);
+    }
+
+    /**
+     * @param jsonMapper the mapper of every pool, or {@code null} for a plain one
+     * @param circuitBreakerRegistry where slot breakers come from, or {@code null} for each pool's own
+     * @param serverRequestHandler answers the requests of every pool's workers, or {@code null} for
+     *        -32601 (method not found); a customizer may set another per pool
+     * @param customizers applied to every pool, in this order, last
+     */
+    public ProcessioBridgeFactory(ProcessioProperties properties, Environment environment,
+            ResourceLoader resourceLoader, ObjectMapper jsonMapper, CircuitBreakerRegistry circuitBreakerRegistry,
+            ServerRequestHandler serverRequestHandler, List<NodeBridgeOptionsCustomizer> customizers) {
         this.properties = properties;
         this.environment = environment;
         this.modules = new ClasspathModules(new PathMatchingResourcePatternResolver(resourceLoader));
         this.jsonMapper = jsonMapper;
         this.circuitBreakerRegistry = circuitBreakerRegistry;
+        this.serverRequestHandler = serverRequestHandler;
         this.customizers = List.copyOf(customizers);
     }
 
@@ -68,7 +88,10 @@ public class ProcessioBridgeFactory implements DisposableBean {
     /**
      * The options pool {@code name} runs with: the defaults of {@link NodeBridgeOptions.Builder},
      * overridden by the keys set under {@code processio.*}, then, for a named pool, by those set
-     * under {@code processio.pools.<name>.*}; then the customizers have their say.
+     * under {@code processio.pools.<name>.*}; then the customizers have their say. What the workers
+     * run ({@code node.module}, {@code python.module}, {@code worker.command}) comes from one level
+     * only: the named pool's when it sets any of them. Init messages' {@code params-json} is parsed
+     * here, so that a mistake fails the start with the key that holds it.
      *
      * @throws InvalidProcessioPropertiesException for values that {@link NodeBridgeOptions.Builder#build()} rejects
      */
@@ -82,20 +105,27 @@ public class ProcessioBridgeFactory implements DisposableBean {
                 // The context closes bridges in its lifecycle, after the web server; a hook of our
                 // own would race it at JVM exit.
                 .shutdownHook(false);
-        properties.applyTo(b);
-        String module = properties.getNode().getModule();
-        if (own != null) {
-            own.applyTo(b);
-            if (StringUtils.hasText(own.getNode().getModule())) {
-                module = own.getNode().getModule();
+        try {
+            properties.applyTo(b, "processio.");
+            if (own != null) {
+                own.applyTo(b, prefix);
             }
+        } catch (IllegalArgumentException e) {
+            // These messages name the full key already.
+            throw new InvalidProcessioPropertiesException(name, e.getMessage(), e);
         }
-        if (StringUtils.hasText(module)) {
-            b.module(resolveModule(name, prefix, module));
-        }
+        PoolProperties source = PoolProperties.workerSource(properties, own);
+        String sourcePrefix = source == own ? prefix : "processio.";
+        PropertyMapper map = PropertyMapper.get();
+        map.from(source.getWorker().getCommand()).whenNot(List::isEmpty).to(b::command);
+        map.from(source.getNode().getModule()).whenHasText()
+                .as(module -> modules.resolve(name, Language.NODE, sourcePrefix, module)).to(b::module);
+        map.from(source.getPython().getModule()).whenHasText()
+                .as(module -> modules.resolve(name, Language.PYTHON, sourcePrefix, module)).to(b::pythonModule);
         if (circuitBreakerRegistry != null) {
             b.circuitBreakerRegistry(circuitBreakerRegistry).circuitBreakerConfigName(BREAKER_CONFIG);
         }
+        b.serverRequestHandler(serverRequestHandler);
         for (NodeBridgeOptionsCustomizer customizer : customizers) {
             customizer.customize(name, b);
         }
@@ -109,11 +139,6 @@ public class ProcessioBridgeFactory implements DisposableBean {
             }
             throw new InvalidProcessioPropertiesException(name, message, e);
         }
-    }
-
-    /** A file path, or a classpath: location, as a file that node can load. */
-    private Path resolveModule(String pool, String prefix, String location) {
-        return modules.resolve(pool, prefix, location);
     }
 
     /** Deletes the directories copied out of the classpath. */

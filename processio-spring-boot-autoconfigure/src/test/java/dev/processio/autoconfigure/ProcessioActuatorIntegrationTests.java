@@ -85,6 +85,11 @@ class ProcessioActuatorIntegrationTests {
         assertThat(worker.path("pid").asLong()).isEqualTo(pid);
         assertThat(worker.path("state").asString()).isEqualTo("READY");
         assertThat(worker.path("breakerState").asString()).isEqualTo("CLOSED");
+        // What the worker said about itself, when it did: Actuator leaves out null members.
+        if (worker.has("server")) {
+            assertThat(worker.path("server").path("name").asString()).isEqualTo("processio");
+            assertThat(worker.path("server").path("version").asString()).startsWith("node ");
+        }
         assertThat(pool.path("workersByState").path("ready").asInt()).isEqualTo(1);
 
         JsonNode single = actuator.pool("default");

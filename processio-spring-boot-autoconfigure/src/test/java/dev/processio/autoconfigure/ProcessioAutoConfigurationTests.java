@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.processio.Backpressure;
 import dev.processio.BridgeException;
 import dev.processio.BridgeStartupException;
+import dev.processio.Dialect;
+import dev.processio.InitMessage;
 import dev.processio.NodeBridge;
 import dev.processio.NodeBridgeOptions;
 import dev.processio.PoolSnapshot;
+import dev.processio.ServerRequestHandler;
 import dev.processio.WorkerSnapshot;
 import dev.processio.WorkerState;
 import dev.processio.autoconfigure.ProcessioAutoConfiguration.ProcessioLifecycle;
@@ -59,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -78,8 +82,10 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
@@ -88,6 +94,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@link ProcessioAutoConfiguration} and its optional integrations, against real Node workers. */
@@ -96,10 +103,14 @@ class ProcessioAutoConfigurationTests {
 
     private static final String MODULE = "processio.node.module=classpath:js/handlers.mjs";
 
+    /** The environment of the last context the runner made, which Spring Boot gives failure analyzers. */
+    private final AtomicReference<Environment> environment = new AtomicReference<>();
+
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ProcessioAutoConfiguration.class,
                     ProcessioMetricsAutoConfiguration.class, ProcessioHealthAutoConfiguration.class,
-                    ProcessioEndpointAutoConfiguration.class));
+                    ProcessioEndpointAutoConfiguration.class))
+            .withInitializer(context -> environment.set(context.getEnvironment()));
 
     @TempDir
     Path temp;
@@ -264,6 +275,249 @@ class ProcessioAutoConfigurationTests {
             assertThat(context.getBean(NodeBridge.class).call("add", Map.of("a", 2, "b", 2), Integer.class))
                     .isEqualTo(4);
         });
+    }
+
+    // ---- foreign servers: dialects, init messages, server requests ------------------------------
+
+    @Test
+    void bindsTheKeysOfAJsonRpcServer() {
+        runner.withPropertyValues("processio.worker.command=lsp-server,--stdio",
+                "processio.worker.dialect=json-rpc",
+                "processio.worker.init-calls[0].method=auth/login",
+                "processio.worker.init-calls[0].params.client=processio",
+                "processio.worker.init-calls[0].params.client-info.name=app",
+                "processio.worker.init-calls[1].method=workspace/open",
+                "processio.worker.init-calls[1].params-json="
+                        + "{\"depth\": 2, \"watch\": true, \"roots\": [\"/srv\"]}",
+                "processio.worker.init-notifications[0].method=initialized",
+                "processio.worker.cancel-notification.method=$/cancelRequest",
+                "processio.worker.cancel-notification.id-member=requestId",
+                "processio.health-check.method=health",
+                "processio.python.executable=/usr/bin/python3.12",
+                "processio.pool.min-workers=0")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(NodeBridge.class);
+                    NodeBridgeOptions o = optionsOf(context, ProcessioBridgeFactory.DEFAULT_POOL);
+                    assertThat(o.command()).containsExactly("lsp-server", "--stdio");
+                    assertThat(o.dialect()).isEqualTo(Dialect.JSON_RPC);
+                    assertThat(o.initCalls()).extracting(InitMessage::method)
+                            .containsExactly("auth/login", "workspace/open");
+                    assertThat(o.initCalls().get(0).params())
+                            .isEqualTo(Map.of("client", "processio", "client-info", Map.of("name", "app")));
+                    JsonNode typed = (JsonNode) o.initCalls().get(1).params();
+                    assertThat(typed.get("depth").isInt()).isTrue();
+                    assertThat(typed.get("watch").isBoolean()).isTrue();
+                    assertThat(typed.get("roots").isArray()).isTrue();
+                    assertThat(o.initNotifications()).singleElement()
+                            .isEqualTo(InitMessage.of("initialized"));
+                    assertThat(o.cancelNotificationMethod()).isEqualTo("$/cancelRequest");
+                    assertThat(o.cancelNotificationIdMember()).isEqualTo("requestId");
+                    assertThat(o.healthCheckMethod()).isEqualTo("health");
+                    assertThat(o.pythonExecutable()).isEqualTo("/usr/bin/python3.12");
+                    assertThat(o.mcpProtocolVersion()).isNull();
+                    assertThat(o.serverRequestHandler()).isNull();
+                });
+    }
+
+    @Test
+    void aNamedPoolTalksToAnMcpServerBesideTheDefaultNodePool() {
+        runner.withPropertyValues(MODULE, "processio.pool.min-workers=0",
+                "processio.pools.assistant.worker.command=npx,-y,@acme/mcp-server",
+                "processio.pools.assistant.worker.dialect=mcp",
+                "processio.pools.assistant.worker.mcp.protocol-version=2025-06-18",
+                "processio.pools.assistant.worker.init-calls[0].method=tools/list",
+                "processio.pools.assistant.worker.init-notifications[0].method=notifications/custom/hello",
+                "processio.pools.assistant.health-check.method=ping",
+                "processio.pools.assistant.worker.startup-timeout=90s")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasBean("nodeBridge").hasBean("assistantNodeBridge");
+                    NodeBridgeOptions assistant = optionsOf(context, "assistant");
+                    assertThat(assistant.command()).containsExactly("npx", "-y", "@acme/mcp-server");
+                    assertThat(assistant.module()).isNull();
+                    assertThat(assistant.dialect()).isEqualTo(Dialect.MCP);
+                    assertThat(assistant.mcpProtocolVersion()).isEqualTo("2025-06-18");
+                    assertThat(assistant.initCalls()).containsExactly(InitMessage.of("tools/list"));
+                    assertThat(assistant.initNotifications())
+                            .containsExactly(InitMessage.of("notifications/custom/hello"));
+                    assertThat(assistant.healthCheckMethod()).isEqualTo("ping");
+                    assertThat(assistant.startupTimeout()).isEqualTo(Duration.ofSeconds(90));
+                    // Inherited from processio.*, as every key a named pool leaves unset.
+                    assertThat(assistant.minWorkers()).isZero();
+
+                    NodeBridgeOptions node = optionsOf(context, ProcessioBridgeFactory.DEFAULT_POOL);
+                    assertThat(node.module()).isEqualTo(testResource("js/handlers.mjs"));
+                    assertThat(node.dialect()).isEqualTo(Dialect.PROCESSIO);
+                    assertThat(node.initCalls()).isEmpty();
+                    assertThat(node.healthCheckMethod()).isNull();
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"json-rpc", "JSON_RPC", "json_rpc", "Json-Rpc"})
+    void theDialectBindsLeniently(String value) {
+        runner.withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0",
+                "processio.worker.dialect=" + value).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").dialect()).isEqualTo(Dialect.JSON_RPC);
+                });
+    }
+
+    @Test
+    void anUnknownDialectFailsTheBindingOfThatKey() {
+        runner.withPropertyValues("processio.worker.command=server", "processio.worker.dialect=grpc")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    BindException bind = findCause(context.getStartupFailure(), BindException.class);
+                    assertThat(bind.getName()).hasToString("processio.worker.dialect");
+                    assertThat(bind.getProperty().getValue()).isEqualTo("grpc");
+                });
+    }
+
+    @Test
+    void paramsAndParamsJsonTogetherFailTheStartNamingTheEntry() {
+        runner.withPropertyValues(MODULE, "processio.pool.min-workers=0",
+                "processio.pools.fs.worker.command=fs-server",
+                "processio.pools.fs.worker.dialect=json-rpc",
+                "processio.pools.fs.worker.init-calls[0].method=auth/login",
+                "processio.pools.fs.worker.init-calls[0].params.client=x",
+                "processio.pools.fs.worker.init-calls[0].params-json={\"client\": \"x\"}")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    InvalidProcessioPropertiesException invalid = findCause(context.getStartupFailure(),
+                            InvalidProcessioPropertiesException.class);
+                    assertThat(invalid.pool()).isEqualTo("fs");
+                    FailureAnalysis analysis = new InvalidProcessioPropertiesFailureAnalyzer()
+                            .analyze(context.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("pool 'fs'")
+                            .contains("processio.pools.fs.worker.init-calls[0] sets both params and params-json");
+                });
+    }
+
+    @Test
+    void paramsJsonThatIsNotJsonFailsTheStartNamingTheKeyAndTheError() {
+        runner.withPropertyValues("processio.worker.command=server", "processio.worker.dialect=json-rpc",
+                "processio.worker.init-calls[0].method=auth/login",
+                "processio.worker.init-calls[0].params-json={client: x}")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = new InvalidProcessioPropertiesFailureAnalyzer()
+                            .analyze(context.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("pool 'default'")
+                            .contains("processio.worker.init-calls[0].params-json is not valid JSON: Unexpected"
+                                    + " character ('c'")
+                            .contains("at line 1, column 2");
+                });
+    }
+
+    @Test
+    void aServerRequestHandlerBeanServesEveryPool() {
+        ServerRequestHandler handler = (pool, method, params) -> Map.of("roots", List.of());
+        runner.withBean(ServerRequestHandler.class, () -> handler)
+                .withPropertyValues("processio.worker.command=server", "processio.worker.dialect=mcp",
+                        "processio.pool.min-workers=0", "processio.pools.other.pool.max-workers=2")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").serverRequestHandler()).isSameAs(handler);
+                    assertThat(optionsOf(context, "other").serverRequestHandler()).isSameAs(handler);
+                });
+    }
+
+    @Test
+    void aCustomizerMaySetAnotherHandlerForOnePool() {
+        ServerRequestHandler shared = (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        ServerRequestHandler own = (pool, method, params) -> "own";
+        runner.withBean(ServerRequestHandler.class, () -> shared)
+                .withBean(NodeBridgeOptionsCustomizer.class, () -> (pool, options) -> {
+                    if (pool.equals("special")) {
+                        options.serverRequestHandler(own);
+                    }
+                })
+                .withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0",
+                        "processio.pools.special.pool.max-workers=1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").serverRequestHandler()).isSameAs(shared);
+                    assertThat(optionsOf(context, "special").serverRequestHandler()).isSameAs(own);
+                });
+    }
+
+    @Test
+    void ofSeveralHandlersThePrimaryOneIsUsed() {
+        runner.withUserConfiguration(TwoHandlers.class, PrimaryHandler.class)
+                .withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(optionsOf(context, "default").serverRequestHandler())
+                            .isSameAs(context.getBean("primaryHandler"));
+                });
+    }
+
+    @Test
+    void severalHandlersWithoutAPrimaryOneFailTheStart() {
+        runner.withUserConfiguration(TwoHandlers.class)
+                .withPropertyValues("processio.worker.command=server", "processio.pool.min-workers=0")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    NoUniqueBeanDefinitionException ambiguous = findCause(context.getStartupFailure(),
+                            NoUniqueBeanDefinitionException.class);
+                    assertThat(ambiguous.getBeanNamesFound()).containsExactlyInAnyOrder("rootsHandler",
+                            "samplingHandler");
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TwoHandlers {
+
+        @Bean
+        ServerRequestHandler rootsHandler() {
+            return (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        }
+
+        @Bean
+        ServerRequestHandler samplingHandler() {
+            return (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class PrimaryHandler {
+
+        @Bean
+        @Primary
+        ServerRequestHandler primaryHandler() {
+            return (pool, method, params) -> ServerRequestHandler.NOT_HANDLED;
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "processio.node.module=handlers.mjs, true",
+            "processio.python.module=handlers.py, true",
+            "processio.worker.command=server, true",
+            "processio.pools.scripts.python.module=handlers.py, false"})
+    void theDefaultPoolRunsWhenItHasSomethingToRun(String property, boolean runs) {
+        new ApplicationContextRunner().withUserConfiguration(WhenTheDefaultPoolRuns.class)
+                .withPropertyValues(property)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    if (runs) {
+                        assertThat(context).hasBean("defaultPoolRuns");
+                    } else {
+                        assertThat(context).doesNotHaveBean("defaultPoolRuns");
+                    }
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(OnDefaultPoolCondition.class)
+    static class WhenTheDefaultPoolRuns {
+
+        @Bean
+        String defaultPoolRuns() {
+            return "runs";
+        }
     }
 
     // ---- when there is nothing to do ------------------------------------------------------------
@@ -525,7 +779,7 @@ class ProcessioAutoConfigurationTests {
         runner.withPropertyValues(MODULE, "processio.node.executable=/nonexistent/node").run(context -> {
             BridgeStartupException e = startupFailure(context, BridgeStartupException.Reason.COMMAND_NOT_FOUND);
             assertThat(e.pool()).isEqualTo("default");
-            FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+            FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis.getDescription()).contains("pool 'default'").contains(e.getMessage());
             assertThat(analysis.getAction()).contains("processio.node.executable");
         });
@@ -536,7 +790,7 @@ class ProcessioAutoConfigurationTests {
         runner.withPropertyValues("processio.node.module=classpath:js/missing.mjs").run(context -> {
             BridgeStartupException e = startupFailure(context, BridgeStartupException.Reason.MODULE_NOT_FOUND);
             assertThat(e).hasMessageContaining("classpath:js/missing.mjs").hasMessageContaining("processio.node.module");
-            FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+            FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis.getAction()).contains("processio.node.module");
         });
     }
@@ -554,7 +808,7 @@ class ProcessioAutoConfigurationTests {
         runner.withPropertyValues("processio.node.module=classpath:broken/syntax-error.mjs").run(context -> {
             BridgeStartupException e = startupFailure(context, BridgeStartupException.Reason.MODULE_LOAD_FAILED);
             assertThat(e.stderrTail()).contains("SyntaxError").contains("syntax-error.mjs");
-            FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+            FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis.getDescription()).contains("SyntaxError");
             assertThat(analysis.getAction()).contains("processio.node.module");
         });
@@ -567,7 +821,7 @@ class ProcessioAutoConfigurationTests {
                     BridgeStartupException e = startupFailure(context,
                             BridgeStartupException.Reason.MODULE_NOT_FOUND);
                     assertThat(e.pool()).isEqualTo("render");
-                    FailureAnalysis analysis = new ProcessioFailureAnalyzer().analyze(context.getStartupFailure());
+                    FailureAnalysis analysis = startupFailureAnalyzer().analyze(context.getStartupFailure());
                     assertThat(analysis.getAction()).contains("processio.pools.render.node.module");
                 });
     }
@@ -945,6 +1199,11 @@ class ProcessioAutoConfigurationTests {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
+
+    /** The analyzer as Spring Boot makes it for the context that failed. */
+    private ProcessioFailureAnalyzer startupFailureAnalyzer() {
+        return new ProcessioFailureAnalyzer(environment.get());
+    }
 
     private static NodeBridgeOptions optionsOf(AssertableApplicationContext context, String pool) {
         return context.getBean(ProcessioBridgeFactory.class).options(pool);

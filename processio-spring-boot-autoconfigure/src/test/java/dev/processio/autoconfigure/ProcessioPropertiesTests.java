@@ -1,7 +1,10 @@
 package dev.processio.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.processio.Dialect;
+import dev.processio.InitMessage;
 import dev.processio.NodeBridgeOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +24,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.mock.env.MockEnvironment;
 import tools.jackson.databind.JsonNode;
@@ -36,9 +44,14 @@ class ProcessioPropertiesTests {
 
     /** The keys that have no default: they are unset unless the application sets them. */
     private static final Set<String> WITHOUT_DEFAULT = Set.of("processio.node.module", "processio.node.options",
-            "processio.worker.command", "processio.worker.working-directory", "processio.worker.environment");
+            "processio.python.module", "processio.worker.command", "processio.worker.init-calls",
+            "processio.worker.init-notifications", "processio.worker.cancel-notification.method",
+            "processio.worker.mcp.protocol-version", "processio.worker.working-directory",
+            "processio.worker.environment", "processio.health-check.method");
 
     private static final Path MODULE = Path.of("x.mjs");
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     // ---- documented defaults ---------------------------------------------------------------------
 
@@ -56,7 +69,7 @@ class ProcessioPropertiesTests {
             }
         }
         assertThat(withoutDefault).isEqualTo(new TreeSet<>(WITHOUT_DEFAULT));
-        assertThat(defaults).hasSize(31);
+        assertThat(defaults).hasSize(34);
         assertThat(optionsFrom(defaults)).usingRecursiveComparison().isEqualTo(coreDefaults());
     }
 
@@ -87,6 +100,22 @@ class ProcessioPropertiesTests {
         readmeKeys.addAll(withoutDefault);
         assertThat(readmeKeys).isEqualTo(metadataKeys);
         assertThat(optionsFrom(defaults)).usingRecursiveComparison().isEqualTo(coreDefaults());
+    }
+
+    @Test
+    void theDialectHintsAreTheDialectsAndBindToThem() throws IOException {
+        JsonNode hint = metadata().get("hints").valueStream()
+                .filter(h -> h.get("name").asString().equals("processio.worker.dialect"))
+                .findFirst().orElseThrow();
+        List<String> values = hint.get("values").valueStream().map(v -> v.get("value").asString()).toList();
+        assertThat(values).containsExactly(Arrays.stream(Dialect.values()).map(Dialect::key).toArray(String[]::new));
+        assertThat(hint.get("values").valueStream()).allSatisfy(v -> assertThat(v.path("description").asString())
+                .isNotBlank());
+        for (Dialect dialect : Dialect.values()) {
+            PoolProperties bound = new Binder(new MapConfigurationPropertySource(
+                    Map.of("processio.worker.dialect", dialect.key()))).bindOrCreate("processio", PoolProperties.class);
+            assertThat(bound.getWorker().getDialect()).as(dialect.key()).isEqualTo(dialect);
+        }
     }
 
     @Test
@@ -122,6 +151,170 @@ class ProcessioPropertiesTests {
         assertThat(top.environment()).isEqualTo(Map.of("SHARED", "top", "TOP", "1"));
     }
 
+    @Test
+    void aListThatANamedPoolSetsReplacesTheInheritedListAsAWhole() {
+        MockEnvironment environment = environment("processio.worker.command=server,--stdio",
+                "processio.worker.dialect=json-rpc",
+                "processio.worker.init-calls[0].method=auth/login",
+                "processio.worker.init-calls[1].method=workspace/open",
+                "processio.worker.init-notifications[0].method=ready",
+                "processio.pools.fs.worker.init-calls[0].method=fs/mount",
+                "processio.pools.fs.worker.command=fs-server");
+        NodeBridgeOptions fs = factory(environment).options("fs");
+        assertThat(fs.initCalls()).extracting(InitMessage::method).containsExactly("fs/mount");
+        assertThat(fs.initNotifications()).extracting(InitMessage::method).containsExactly("ready");
+        assertThat(fs.command()).containsExactly("fs-server");
+        NodeBridgeOptions top = factory(environment).options(ProcessioBridgeFactory.DEFAULT_POOL);
+        assertThat(top.initCalls()).extracting(InitMessage::method).containsExactly("auth/login", "workspace/open");
+        assertThat(top.command()).containsExactly("server", "--stdio");
+    }
+
+    @Test
+    void whatTheWorkersRunIsInheritedOnlyWhenANamedPoolSetsNoneOfIt() {
+        MockEnvironment environment = environment("processio.node.module=x.mjs",
+                "processio.python.executable=/usr/bin/python3.12",
+                "processio.pools.scripts.python.module=handlers.py",
+                "processio.pools.server.worker.command=server,--stdio",
+                "processio.pools.render.call.timeout=3s");
+        NodeBridgeOptions scripts = factory(environment).options("scripts");
+        assertThat(scripts.pythonModule()).isEqualTo(Path.of("handlers.py"));
+        assertThat(scripts.pythonExecutable()).isEqualTo("/usr/bin/python3.12");
+        assertThat(scripts.module()).isNull();
+        assertThat(scripts.command()).isNull();
+        NodeBridgeOptions server = factory(environment).options("server");
+        assertThat(server.command()).containsExactly("server", "--stdio");
+        assertThat(server.module()).isNull();
+        NodeBridgeOptions render = factory(environment).options("render");
+        assertThat(render.module()).isEqualTo(MODULE);
+        assertThat(render.pythonModule()).isNull();
+    }
+
+    @Test
+    void aPythonPoolBesideANodePoolFromYaml() throws IOException {
+        NodeBridgeOptions[] pools = optionsFromYaml("""
+                processio:
+                  node:
+                    module: x.mjs
+                  call:
+                    timeout: 5s
+                  pools:
+                    scripts:
+                      python:
+                        module: scripts/handlers.py
+                        executable: python3.12
+                      pool:
+                        max-workers: 2
+                      worker:
+                        init-notifications:
+                          - method: configure
+                            params:
+                              verbose: true
+                              retries: 3
+                              paths:
+                                home: /srv
+                              roots: [/srv, /tmp]
+                          - method: warm-up
+                            params-json: '{"sizes": [1, 2.50], "strict": false}'
+                """, ProcessioBridgeFactory.DEFAULT_POOL, "scripts");
+        NodeBridgeOptions node = pools[0];
+        NodeBridgeOptions python = pools[1];
+        assertThat(node.module()).isEqualTo(MODULE);
+        assertThat(node.pythonModule()).isNull();
+        assertThat(node.initNotifications()).isEmpty();
+        assertThat(python.name()).isEqualTo("scripts");
+        assertThat(python.pythonModule()).isEqualTo(Path.of("scripts/handlers.py"));
+        assertThat(python.pythonExecutable()).isEqualTo("python3.12");
+        assertThat(python.module()).isNull();
+        assertThat(python.maxWorkers()).isEqualTo(2);
+        assertThat(python.callTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(python.initNotifications()).extracting(InitMessage::method).containsExactly("configure", "warm-up");
+        // A params map sends text, whatever YAML made of the values; params-json keeps JSON's types.
+        assertThat(json(python.initNotifications().get(0).params()))
+                .isEqualTo("{\"verbose\":\"true\",\"retries\":\"3\",\"paths\":{\"home\":\"/srv\"},"
+                        + "\"roots\":[\"/srv\",\"/tmp\"]}");
+        assertThat(json(python.initNotifications().get(1).params()))
+                .isEqualTo("{\"sizes\":[1,2.50],\"strict\":false}");
+    }
+
+    // ---- init messages ---------------------------------------------------------------------------
+
+    @Test
+    void paramsAreAnObjectOfStringsAndParamsJsonKeepsItsTypes() {
+        MockEnvironment environment = environment("processio.worker.command=server",
+                "processio.worker.dialect=mcp",
+                "processio.worker.init-calls[0].method=auth/login",
+                "processio.worker.init-calls[0].params.client=processio",
+                "processio.worker.init-calls[0].params.client-info.name=app",
+                "processio.worker.init-calls[0].params.client-info.version=2",
+                "processio.worker.init-calls[0].params.roots[0]=/srv",
+                "processio.worker.init-calls[0].params.roots[1]=/tmp",
+                "processio.worker.init-calls[0].params.by-number.1=one",
+                "processio.worker.init-calls[1].method=workspace/open",
+                "processio.worker.init-calls[1].params-json="
+                        + "{\"roots\": [\"/srv\"], \"depth\": 3, \"watch\": true, \"ratio\": 0.5, \"label\": null}",
+                "processio.worker.init-calls[2].method=ping");
+        List<InitMessage> calls = factory(environment).options(ProcessioBridgeFactory.DEFAULT_POOL).initCalls();
+        assertThat(calls).extracting(InitMessage::method).containsExactly("auth/login", "workspace/open", "ping");
+        // Indexes give arrays; other keys, even numbers, objects.
+        JsonNode strings = JSON.valueToTree(calls.get(0).params());
+        assertThat(strings).isEqualTo(JSON.readTree("""
+                {"client": "processio", "client-info": {"name": "app", "version": "2"},
+                 "roots": ["/srv", "/tmp"], "by-number": {"1": "one"}}"""));
+        JsonNode typed = (JsonNode) calls.get(1).params();
+        assertThat(typed.get("roots").isArray()).isTrue();
+        assertThat(typed.get("depth").isIntegralNumber()).isTrue();
+        assertThat(typed.get("depth").asInt()).isEqualTo(3);
+        assertThat(typed.get("watch").isBoolean()).isTrue();
+        assertThat(typed.get("ratio").isNumber()).isTrue();
+        assertThat(typed.get("label").isNull()).isTrue();
+        assertThat(json(typed))
+                .isEqualTo("{\"roots\":[\"/srv\"],\"depth\":3,\"watch\":true,\"ratio\":0.5,\"label\":null}");
+        assertThat(calls.get(2).params()).isNull();
+    }
+
+    @Test
+    void paramsAndParamsJsonOnOneEntryFailNamingTheEntry() {
+        MockEnvironment environment = environment("processio.node.module=x.mjs",
+                "processio.pools.fs.worker.command=fs-server",
+                "processio.pools.fs.worker.dialect=json-rpc",
+                "processio.pools.fs.worker.init-calls[0].method=auth/login",
+                "processio.pools.fs.worker.init-calls[0].params.client=x",
+                "processio.pools.fs.worker.init-calls[0].params-json={\"client\": \"x\"}");
+        assertThatThrownBy(() -> factory(environment).options("fs"))
+                .isInstanceOfSatisfying(InvalidProcessioPropertiesException.class,
+                        e -> assertThat(e.pool()).isEqualTo("fs"))
+                .hasMessage("processio.pools.fs.worker.init-calls[0] sets both params and params-json;"
+                        + " set only one of them");
+    }
+
+    @Test
+    void paramsJsonThatIsNotJsonFailsNamingTheKeyAndTheParseError() {
+        MockEnvironment environment = environment("processio.worker.command=server",
+                "processio.worker.init-notifications[0].method=ready",
+                "processio.worker.init-notifications[1].method=configure",
+                "processio.worker.init-notifications[1].params-json={\"level\": 3,}");
+        assertThatThrownBy(() -> factory(environment).options(ProcessioBridgeFactory.DEFAULT_POOL))
+                .isInstanceOf(InvalidProcessioPropertiesException.class)
+                .hasMessageStartingWith("processio.worker.init-notifications[1].params-json is not valid JSON: ")
+                .hasMessageContaining("Unexpected character ('}'")
+                .hasMessageEndingWith(" at line 1, column 13");
+        MockEnvironment trailing = environment("processio.worker.command=server",
+                "processio.worker.init-calls[0].method=configure",
+                "processio.worker.init-calls[0].params-json={} {}");
+        assertThatThrownBy(() -> factory(trailing).options(ProcessioBridgeFactory.DEFAULT_POOL))
+                .hasMessageStartingWith("processio.worker.init-calls[0].params-json is not valid JSON: ");
+    }
+
+    @Test
+    void anInitMessageWithoutAMethodFailsNamingItsKey() {
+        MockEnvironment environment = environment("processio.worker.command=server",
+                "processio.pools.fs.worker.init-calls[0].method=auth/login",
+                "processio.pools.fs.worker.init-calls[1].params.client=x");
+        assertThatThrownBy(() -> factory(environment).options("fs"))
+                .isInstanceOf(InvalidProcessioPropertiesException.class)
+                .hasMessage("processio.pools.fs.worker.init-calls[1].method must be set");
+    }
+
     // ---- clamps ----------------------------------------------------------------------------------
 
     @Test
@@ -147,16 +340,36 @@ class ProcessioPropertiesTests {
 
     /** The {@code processio.*} keys of a pool in the generated IDE metadata. */
     private static List<JsonNode> poolProperties() throws IOException {
+        return metadata().get("properties").valueStream()
+                .filter(p -> p.get("name").asString().startsWith("processio."))
+                .filter(p -> !Set.of("processio.enabled", "processio.pools").contains(p.get("name").asString()))
+                .toList();
+    }
+
+    /** The generated IDE metadata, with the additional metadata merged in. */
+    private static JsonNode metadata() throws IOException {
         try (InputStream in = ProcessioPropertiesTests.class.getResourceAsStream(
                 "/META-INF/spring-configuration-metadata.json")) {
             assertThat(in).as("spring-configuration-metadata.json").isNotNull();
-            JsonNode metadata = JsonMapper.builder().build().readTree(new String(in.readAllBytes(),
-                    StandardCharsets.UTF_8));
-            return metadata.get("properties").valueStream()
-                    .filter(p -> p.get("name").asString().startsWith("processio."))
-                    .filter(p -> !Set.of("processio.enabled", "processio.pools").contains(p.get("name").asString()))
-                    .toList();
+            return JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
+    }
+
+    private static String json(Object value) {
+        return JSON.writeValueAsString(value);
+    }
+
+    /** The options of {@code pools}, from an {@code application.yml}. */
+    private static NodeBridgeOptions[] optionsFromYaml(String yaml, String... pools) throws IOException {
+        StandardEnvironment environment = new StandardEnvironment();
+        for (PropertySource<?> source : new YamlPropertySourceLoader().load("application.yml",
+                new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))) {
+            environment.getPropertySources().addFirst(source);
+        }
+        ProcessioProperties properties = Binder.get(environment).bindOrCreate("processio", ProcessioProperties.class);
+        ProcessioBridgeFactory factory = new ProcessioBridgeFactory(properties, environment,
+                new DefaultResourceLoader(), null, null, List.of());
+        return Arrays.stream(pools).map(factory::options).toArray(NodeBridgeOptions[]::new);
     }
 
     /** The options that these values of {@code processio.*} give, through the starter's mapping. */
@@ -164,7 +377,7 @@ class ProcessioPropertiesTests {
         PoolProperties bound = new Binder(new MapConfigurationPropertySource(values))
                 .bindOrCreate("processio", PoolProperties.class);
         NodeBridgeOptions.Builder builder = NodeBridgeOptions.builder().module(MODULE);
-        bound.applyTo(builder);
+        bound.applyTo(builder, "processio.");
         return builder.build();
     }
 

@@ -2,6 +2,7 @@ package dev.processio.autoconfigure.endpoint;
 
 import dev.processio.NodeBridge;
 import dev.processio.PoolSnapshot;
+import dev.processio.ServerInfo;
 import dev.processio.WorkerSnapshot;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,7 +23,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * {@code /actuator/processio}: every pool's workers and totals. Writes are off unless the
  * endpoint's access is raised to unrestricted: {@code POST /actuator/processio/{pool}} with
  * {@code {"action":"restart"}} restarts a pool worker by worker, {@code {"action":"recycle","slot":N}}
- * recycles one worker.
+ * recycles one worker. Each worker shows, as {@code server}, what it said about itself when it
+ * started. The JSON is a public contract: members are added, never changed or removed.
  */
 @Endpoint(id = "processio", defaultAccess = Access.READ_ONLY)
 public class ProcessioEndpoint {
@@ -98,7 +100,15 @@ public class ProcessioEndpoint {
         return new WorkerDescriptor(w.slot(), w.pid() < 0 ? null : w.pid(), w.state().name(),
                 w.uptime().toMillis() / 1000.0, w.callsServed(), w.inFlight(), w.stdinQueueFrames(),
                 w.stdinQueueBytes(), w.drainWaits(), w.drainTime().toNanos() / 1_000_000.0, w.epipeCount(), restarts,
-                w.breakerState(), w.lastError(), List.copyOf(lastLines));
+                w.breakerState(), w.lastError(), List.copyOf(lastLines), describe(w.server()));
+    }
+
+    static @Nullable ServerDescriptor describe(@Nullable ServerInfo server) {
+        if (server == null) {
+            return null;
+        }
+        return new ServerDescriptor(server.name(), server.version(), server.protocolVersion(),
+                server.capabilities() == null ? Map.of() : server.capabilities());
     }
 
     /** Every pool, by name. */
@@ -111,11 +121,24 @@ public class ProcessioEndpoint {
             List<WorkerDescriptor> workers) implements OperationResponseBody {
     }
 
-    /** One worker. */
+    /**
+     * One worker.
+     *
+     * @param server what the worker said about itself when it started; {@code null} before that,
+     *        and for a {@code json-rpc} worker, which says nothing
+     */
     public record WorkerDescriptor(int slot, @Nullable Long pid, String state, double uptimeSeconds,
             long callsServed, int inFlight, int stdinQueueFrames, long stdinQueueBytes, long drainWaits,
             double drainTimeMillis, long epipeCount, Map<String, Long> restarts, String breakerState,
-            @Nullable String lastError, List<String> stderr) {
+            @Nullable String lastError, List<String> stderr, @Nullable ServerDescriptor server) {
+    }
+
+    /**
+     * The server a worker runs: MCP's {@code serverInfo} with the negotiated protocol version and
+     * capabilities, or for the bundled runtimes {@code processio}, the runtime and wire protocol.
+     */
+    public record ServerDescriptor(@Nullable String name, @Nullable String version, String protocolVersion,
+            Map<String, Object> capabilities) {
     }
 
     /** What a write operation started. */
