@@ -20,12 +20,12 @@ import java.util.Objects;
  * @param maxFrameSize frame size limit in bytes, newline included
  * @param io settings of each worker's stdin write path
  * @param codec frame codec
- * @param nodeRuntime whether the command runs the bundled Node runtime, whose exit code 3 means
- *        that the user module failed to load
+ * @param bundledRuntime the bundled runtime that the command runs, whose exit code 3 means that the
+ *        user module failed to load; {@code null} for a worker command
  */
 record WorkerSettings(String pool, List<String> command, Path workingDirectory, boolean inheritEnvironment,
         Map<String, String> environment, Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io,
-        RpcCodec codec, boolean nodeRuntime) {
+        RpcCodec codec, BundledRuntime.Kind bundledRuntime) {
 
     WorkerSettings {
         Objects.requireNonNull(pool, "pool");
@@ -37,5 +37,10 @@ record WorkerSettings(String pool, List<String> command, Path workingDirectory, 
         Objects.requireNonNull(startupTimeout, "startupTimeout");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(codec, "codec");
+    }
+
+    /** The name by which {@link Worker} still reads {@link #bundledRuntime()}; goes when it reads that. */
+    BundledRuntime.Kind nodeRuntime() {
+        return bundledRuntime;
     }
 }

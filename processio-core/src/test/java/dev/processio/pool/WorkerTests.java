@@ -47,7 +47,7 @@ class WorkerTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final JavaType TREE = JSON.constructType(JsonNode.class);
-    private static NodeRuntime runtime;
+    private static BundledRuntime runtime;
 
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "test-scheduler");
@@ -61,7 +61,7 @@ class WorkerTests {
 
     @BeforeAll
     static void extractRuntime() {
-        runtime = NodeRuntime.extract();
+        runtime = BundledRuntime.extract(BundledRuntime.Kind.NODE);
     }
 
     @AfterAll
@@ -422,7 +422,7 @@ class WorkerTests {
     void aWorkerThatNeverSaysReadyTimesOut() {
         WorkerSettings s = rawSettings("silent.mjs");
         WorkerSettings quick = new WorkerSettings(s.pool(), s.command(), null, true, Map.of(), Duration.ofMillis(700),
-                s.maxFrameSize(), s.io(), s.codec(), false);
+                s.maxFrameSize(), s.io(), s.codec(), null);
         BridgeStartupException e = startFailure(() -> Worker.start(quick, 1, listener, scheduler));
         assertThat(e.reason()).isEqualTo(Reason.READY_TIMEOUT);
         assertThat(e.getMessage()).contains("processio.worker.startup-timeout");
@@ -432,7 +432,7 @@ class WorkerTests {
     void aMissingProgramFailsAtOnce() {
         WorkerSettings s = new WorkerSettings("test", List.of("/nonexistent/processio-no-such-node"), null, true,
                 Map.of(), Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(),
-                codec, true);
+                codec, BundledRuntime.Kind.NODE);
         assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
                 .isInstanceOfSatisfying(BridgeStartupException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.COMMAND_NOT_FOUND))
@@ -445,7 +445,7 @@ class WorkerTests {
         try {
             WorkerSettings s = new WorkerSettings("test", List.of(file.toString()), null, true, Map.of(),
                     Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec,
-                    false);
+                    null);
             assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
                     .isInstanceOfSatisfying(BridgeStartupException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.NOT_EXECUTABLE));
@@ -497,22 +497,22 @@ class WorkerTests {
     private WorkerSettings nodeSettings(String module) {
         return new WorkerSettings("test", runtime.command(TestWorkers.node(), List.of(), TestWorkers.file(module)),
                 null, true, Map.of(), Duration.ofSeconds(20), JsonRpc.DEFAULT_MAX_FRAME_SIZE,
-                ProcessIO.Settings.defaults(), codec, true);
+                ProcessIO.Settings.defaults(), codec, BundledRuntime.Kind.NODE);
     }
 
     private WorkerSettings rawSettings(String script) {
         return new WorkerSettings("test", TestWorkers.rawNode(script), null, true, Map.of(), Duration.ofSeconds(20),
-                JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec, false);
+                JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec, null);
     }
 
     private WorkerSettings withFrameLimit(WorkerSettings s, int maxFrameSize) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.nodeRuntime());
+                s.environment(), s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.bundledRuntime());
     }
 
     private static WorkerSettings withIo(WorkerSettings s, ProcessIO.Settings io) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.nodeRuntime());
+                s.environment(), s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.bundledRuntime());
     }
 
     private CompletableFuture<RpcReply> send(Worker w, String method, Object params) {
