@@ -112,16 +112,23 @@ class Output:
                 self._broken = True
                 log("processio: cannot write to stdout (%s); replies are dropped from now on" % describe(e))
 
+    def close(self):
+        with self._lock:
+            self._broken = True
+            self._file.close()
+
     def result(self, id, value):
         try:
-            body = json.dumps(value, ensure_ascii=False, separators=SEPARATORS, allow_nan=False).encode("utf-8")
+            body = json.dumps(value, ensure_ascii=False, separators=SEPARATORS, allow_nan=False)
+            body = body.encode("utf-8")
         except Exception as e:  # TypeError, ValueError, RecursionError, UnicodeEncodeError
-            self.error(id, INTERNAL_ERROR, "result of the method could not be encoded as JSON: %s" % describe(e))
+            self.error(id, INTERNAL_ERROR,
+                       "result of the method could not be encoded as JSON: %s" % describe(e))
             return
         line = b'{"jsonrpc":"2.0","id":%d,"result":%s}' % (id, body)
         if len(line) + 1 > self.max_frame_size:
-            self.error(id, INTERNAL_ERROR, "result of the method is too large: %d bytes exceeds the frame limit"
-                       " of %d bytes" % (len(line) + 1, self.max_frame_size))
+            self.error(id, INTERNAL_ERROR, "result of the method is too large: %d bytes exceeds the frame"
+                       " limit of %d bytes" % (len(line) + 1, self.max_frame_size))
             return
         self.send(line)
 
@@ -129,13 +136,17 @@ class Output:
         error = {"code": code, "message": message}
         if data is not None:
             error["data"] = data
-        # ASCII escapes: a message may hold anything, lone surrogates included.
-        line = json.dumps({"jsonrpc": "2.0", "id": id, "error": error}, separators=SEPARATORS).encode("ascii")
+        line = error_line(id, error)
         if len(line) + 1 > self.max_frame_size:
             # A huge message or stack must not break the frame limit either.
-            error = {"code": code, "message": message[:1000] + "... (error reply truncated: larger than the frame limit)"}
-            line = json.dumps({"jsonrpc": "2.0", "id": id, "error": error}, separators=SEPARATORS).encode("ascii")
+            line = error_line(id, {"code": code, "message": message[:1000]
+                                   + "... (error reply truncated: larger than the frame limit)"})
         self.send(line)
+
+
+def error_line(id, error):
+    # ASCII escapes: a message may hold anything, lone surrogates included.
+    return json.dumps({"jsonrpc": "2.0", "id": id, "error": error}, separators=SEPARATORS).encode("ascii")
 
 
 def describe(exc):
@@ -260,11 +271,21 @@ def collect_methods(module):
     for key, value in list(vars(module).items()):
         if key.startswith("_"):
             continue
-        if is_served_object(value, module):
-            walk(value, key + ".", 1, set())
-        elif callable(value) and not inspect.isclass(value) and getattr(value, "__module__", None) == module.__name__:
-            table.setdefault(key, Method(value))
+        try:
+            if is_served_object(value, module):
+                walk(value, key + ".", 1, set())
+            elif is_own_function(value, module):
+                table.setdefault(key, Method(value))
+        except Exception as e:
+            # A lazy proxy or the like that fails when looked at is not a method; the rest still are.
+            log("processio: module attribute %s skipped: %s" % (key, describe(e)))
     return table
+
+
+def is_own_function(value, module):
+    """A function defined in the module: decorated ones count, as functools.wraps keeps __module__."""
+    return (callable(value) and not inspect.isclass(value)
+            and getattr(value, "__module__", None) == module.__name__)
 
 
 def is_served_object(value, module):
@@ -341,6 +362,9 @@ class Worker:
         finally:
             self._executor.shutdown(wait=True)
             close_loop(self._loop)
+        # Only now: the stdin thread has stopped reading, and every reply has been sent.
+        self._requests.close()
+        self._output.close()
 
     # -- stdin thread --
 
@@ -490,7 +514,7 @@ class Worker:
 
     def _watch(self, awaitable, context):
         try:
-            task = asyncio.ensure_future(awaitable)
+            task = asyncio.ensure_future(awaitable, loop=self._loop)
         except BaseException as e:
             self._settle(context, e, None)
             return
