@@ -84,6 +84,13 @@ export function pid() {
   return process.pid;
 }
 
+// Writes `text` the ordinary ways: all of it must reach stderr and leave the protocol alone.
+export function log({ text }) {
+  console.log(text);
+  process.stdout.write(`${text}\n`);
+  return 'ok';
+}
+
 // Nested methods: "text.upper" and "text.slugify". The parameter is the string itself,
 // or an object {"text": "..."}.
 const textOf = (p) => String(p !== null && typeof p === 'object' ? p.text : p);

@@ -60,7 +60,7 @@ public final class Pool {
     private final ObjectMapper mapper;
     private final RpcCodec codec;
     private final LongSupplier clock;
-    private final NodeRuntime runtime;
+    private final BundledRuntime runtime;
     private final Breakers breakers;
     private final Slot[] slots;
     private final MetricsTracker metrics;
@@ -81,14 +81,14 @@ public final class Pool {
         this.codec = new RpcCodec(mapper, options.maxFrameSize());
         // Before anything that must be cleaned up: it checks what the options could not.
         this.protocol = WorkerProtocol.of(options, codec, ids::getAndIncrement);
-        this.runtime = options.command() == null ? NodeRuntime.extract() : null;
-        List<String> command = runtime == null ? options.command()
-                : runtime.command(options.nodeExecutable(), options.nodeOptions(), options.module());
+        BundledRuntime.Kind bundled = BundledRuntime.Kind.of(options);
+        this.runtime = bundled == null ? null : BundledRuntime.extract(bundled);
+        List<String> command = runtime == null ? options.command() : runtime.command(options);
         ProcessIO.Settings io = new ProcessIO.Settings(options.writeQueueFrames(), options.writeQueueBytes(),
                 options.backpressure(), options.enqueueTimeout(), options.writeTimeout());
         WorkerSettings workerSettings = new WorkerSettings(name, command, options.workingDirectory(),
                 options.inheritEnvironment(), options.environment(), options.startupTimeout(),
-                options.maxFrameSize(), io, codec, protocol, runtime != null);
+                options.maxFrameSize(), io, codec, protocol, bundled);
         this.breakers = new Breakers(options);
         this.slots = new Slot[options.maxWorkers()];
         for (int i = 0; i < slots.length; i++) {
@@ -124,10 +124,12 @@ public final class Pool {
 
     /** As {@link #start(NodeBridgeOptions)}, with the clock that housekeeping and deadlines read. */
     public static Pool start(NodeBridgeOptions options, LongSupplier nanoClock) {
-        if (options.module() != null && !Files.isRegularFile(options.module())) {
+        BundledRuntime.Kind bundled = BundledRuntime.Kind.of(options);
+        if (bundled != null && !Files.isRegularFile(bundled.module(options))) {
             throw new BridgeStartupException(options.name(), BridgeStartupException.Reason.MODULE_NOT_FOUND,
-                    "the Node module " + options.module().toAbsolutePath() + " does not exist or is not a file;"
-                            + " set processio.node.module to the module to serve",
+                    "the " + bundled.language + " module " + bundled.module(options).toAbsolutePath()
+                            + " does not exist or is not a file; set " + bundled.moduleProperty
+                            + " to the module to serve",
                     null, "", null);
         }
         Pool pool = new Pool(options, nanoClock);

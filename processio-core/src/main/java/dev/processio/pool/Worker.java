@@ -484,7 +484,7 @@ final class Worker implements ProcessIO.Owner {
         ExitStatus status = exitStatus;
         if (!ready.isDone()) {
             ready.completeExceptionally(WorkerFailures.exitedBeforeReady(settings.pool(), label,
-                    settings.nodeRuntime(), status, stderr.tail()));
+                    settings.bundledRuntime(), status, stderr.tail()));
         }
         if (fault == null && !killedByUs && !stopRequested && ready.isDone() && !ready.isCompletedExceptionally()) {
             LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(),

@@ -25,14 +25,14 @@ final class WorkerFailures {
         if (text.contains("error=2,")) {
             return new BridgeStartupException(pool, Reason.COMMAND_NOT_FOUND,
                     "cannot start worker: program '" + program + "' was not found. Install it or set its full path"
-                            + " (processio.node.executable, or processio.worker.command).",
+                            + " (processio.node.executable, processio.python.executable or processio.worker.command).",
                     null, "", e);
         }
         if (text.contains("error=13,")) {
             return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
                     "cannot start worker: program '" + program + "' is not executable (permission denied)."
-                            + " Fix its permissions or point processio.node.executable / processio.worker.command"
-                            + " at an executable.",
+                            + " Fix its permissions or point processio.node.executable, processio.python.executable"
+                            + " or processio.worker.command at an executable.",
                     null, "", e);
         }
         return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
@@ -65,12 +65,18 @@ final class WorkerFailures {
                 null, tail, null);
     }
 
-    /** The process ended before it was ready; exit code 3 from the bundled runtime means its module failed to load. */
-    static BridgeStartupException exitedBeforeReady(String pool, String label, boolean nodeRuntime, ExitStatus status,
-            String tail) {
-        if (nodeRuntime && Integer.valueOf(3).equals(status.exitCode())) {
+    /**
+     * The process ended before it was ready; exit code 3 from a bundled runtime means that its module
+     * failed to load.
+     *
+     * @param runtime the bundled runtime that the worker runs, or {@code null} for a worker command
+     */
+    static BridgeStartupException exitedBeforeReady(String pool, String label, BundledRuntime.Kind runtime,
+            ExitStatus status, String tail) {
+        if (runtime != null && Integer.valueOf(BundledRuntime.EXIT_MODULE_LOAD_FAILED).equals(status.exitCode())) {
             return new BridgeStartupException(pool, Reason.MODULE_LOAD_FAILED,
-                    label + " could not load its module (processio.node.module); the worker said:\n" + tail,
+                    label + " could not load its " + runtime.language + " module (" + runtime.moduleProperty
+                            + "); the worker said:\n" + tail,
                     status.exitValue(), tail, null);
         }
         return new BridgeStartupException(pool, Reason.EXITED_BEFORE_READY,

@@ -21,12 +21,12 @@ import java.util.Objects;
  * @param io settings of each worker's stdin write path
  * @param codec frame codec
  * @param protocol the pool's dialect: start-up, heartbeat, cancel
- * @param nodeRuntime whether the command runs the bundled Node runtime, whose exit code 3 means
- *        that the user module failed to load
+ * @param bundledRuntime the bundled runtime that the command runs, whose exit code 3 means that the
+ *        user module failed to load; {@code null} for a worker command
  */
 record WorkerSettings(String pool, List<String> command, Path workingDirectory, boolean inheritEnvironment,
         Map<String, String> environment, Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io,
-        RpcCodec codec, WorkerProtocol protocol, boolean nodeRuntime) {
+        RpcCodec codec, WorkerProtocol protocol, BundledRuntime.Kind bundledRuntime) {
 
     WorkerSettings {
         Objects.requireNonNull(pool, "pool");

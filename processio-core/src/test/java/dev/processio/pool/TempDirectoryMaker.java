@@ -16,7 +16,7 @@ public final class TempDirectoryMaker {
     }
 
     public static void main(String[] args) throws Exception {
-        NodeRuntime runtime = NodeRuntime.extract();
+        BundledRuntime runtime = BundledRuntime.extract(BundledRuntime.Kind.NODE);
         System.out.println(runtime.script().getParent());
         if (args[0].equals("hold")) {
             Path module = PrivateTempDirectories.create("module");

@@ -47,7 +47,7 @@ class WorkerTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final JavaType TREE = JSON.constructType(JsonNode.class);
-    private static NodeRuntime runtime;
+    private static BundledRuntime runtime;
 
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "test-scheduler");
@@ -63,7 +63,7 @@ class WorkerTests {
 
     @BeforeAll
     static void extractRuntime() {
-        runtime = NodeRuntime.extract();
+        runtime = BundledRuntime.extract(BundledRuntime.Kind.NODE);
     }
 
     @AfterAll
@@ -426,7 +426,7 @@ class WorkerTests {
     void aWorkerThatNeverSaysReadyTimesOut() {
         WorkerSettings s = rawSettings("silent.mjs");
         WorkerSettings quick = new WorkerSettings(s.pool(), s.command(), null, true, Map.of(), Duration.ofMillis(700),
-                s.maxFrameSize(), s.io(), s.codec(), s.protocol(), false);
+                s.maxFrameSize(), s.io(), s.codec(), s.protocol(), null);
         BridgeStartupException e = startFailure(() -> Worker.start(quick, 1, listener, scheduler));
         assertThat(e.reason()).isEqualTo(Reason.READY_TIMEOUT);
         assertThat(e.getMessage()).contains("processio.worker.startup-timeout");
@@ -436,7 +436,7 @@ class WorkerTests {
     void aMissingProgramFailsAtOnce() {
         WorkerSettings s = new WorkerSettings("test", List.of("/nonexistent/processio-no-such-node"), null, true,
                 Map.of(), Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(),
-                codec, protocol, true);
+                codec, protocol, BundledRuntime.Kind.NODE);
         assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
                 .isInstanceOfSatisfying(BridgeStartupException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.COMMAND_NOT_FOUND))
@@ -449,7 +449,7 @@ class WorkerTests {
         try {
             WorkerSettings s = new WorkerSettings("test", List.of(file.toString()), null, true, Map.of(),
                     Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec,
-                    protocol, false);
+                    protocol, null);
             assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
                     .isInstanceOfSatisfying(BridgeStartupException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.NOT_EXECUTABLE));
@@ -501,22 +501,22 @@ class WorkerTests {
     private WorkerSettings nodeSettings(String module) {
         return new WorkerSettings("test", runtime.command(TestWorkers.node(), List.of(), TestWorkers.file(module)),
                 null, true, Map.of(), Duration.ofSeconds(20), JsonRpc.DEFAULT_MAX_FRAME_SIZE,
-                ProcessIO.Settings.defaults(), codec, protocol, true);
+                ProcessIO.Settings.defaults(), codec, protocol, BundledRuntime.Kind.NODE);
     }
 
     private WorkerSettings rawSettings(String script) {
         return new WorkerSettings("test", TestWorkers.rawNode(script), null, true, Map.of(), Duration.ofSeconds(20),
-                JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec, protocol, false);
+                JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec, protocol, null);
     }
 
     private WorkerSettings withFrameLimit(WorkerSettings s, int maxFrameSize) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.protocol(), s.nodeRuntime());
+                s.environment(), s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.protocol(), s.bundledRuntime());
     }
 
     private static WorkerSettings withIo(WorkerSettings s, ProcessIO.Settings io) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.protocol(), s.nodeRuntime());
+                s.environment(), s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.protocol(), s.bundledRuntime());
     }
 
     private CompletableFuture<RpcReply> send(Worker w, String method, Object params) {
