@@ -435,16 +435,20 @@ final class Worker implements ProcessIO.Owner {
 
     /**
      * The process ended by itself, or was killed: what it started must not outlive it, and may be
-     * holding its stdout open. (A stop in progress reaches them in its own time.)
+     * holding its stdout open. (A stop in progress reaches them in its own time.) After a kill()
+     * this finds only what was started while it ran, or what its SIGKILL has not ended yet.
      */
     private void killLeftovers() {
         tree.remember(process.toHandle());
         List<ProcessHandle> left = tree.running();
-        if (!left.isEmpty()) {
+        if (left.isEmpty()) {
+            return;
+        }
+        if (!killedByUs) {
             LOG.warn("[{}] {} has ended; killing {} process(es) it started that still run: pids {}", settings.pool(),
                     label, left.size(), left.stream().map(ProcessHandle::pid).toList());
-            tree.killAll();
         }
+        tree.killAll();
     }
 
     /** Runs a task on the scheduler; on the calling thread if the scheduler has been shut down. */
