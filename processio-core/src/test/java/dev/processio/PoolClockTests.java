@@ -255,7 +255,7 @@ class PoolClockTests {
         });
         WorkerSnapshot slot = quarantined.get();
         assertThat(slot.breakerState()).isEqualTo("OPEN");
-        assertThat(slot.lastError()).contains("could not load its module").contains("module.mjs:3");
+        assertThat(slot.lastError()).contains("could not load its Node module").contains("module.mjs:3");
         assertThatThrownBy(() -> bridge.call("pid", null, Long.class))
                 .isInstanceOf(BridgeUnavailableException.class)
                 .hasMessageContaining("quarantined")

@@ -25,7 +25,10 @@ import tools.jackson.databind.JavaType;
  * <ul>
  *   <li>the <b>tick</b>, every {@value #TICK_MILLIS} ms: replacements whose back-off has passed,
  *       breakers opened from outside, heartbeats, idle workers above the minimum, recycling by
- *       age and memory, and growth while calls wait;</li>
+ *       age and memory, and growth while calls wait; and a look at each worker's process tree
+ *       (every tick while it starts, every {@value #REMEMBER_TICKS}th once it is ready), so that
+ *       stopping it finds what it started even after its own end handed those to init; one look
+ *       is one scan of {@code /proc}, see {@link ProcessTree} for the cost;</li>
  *   <li>the <b>sweep</b>, every {@value #SWEEP_MILLIS} ms while any call or ping is active:
  *       calls and pings past their deadline, waiting or held by a worker. No call needs a timer
  *       of its own: a timer per call costs an allocation and two turns of the scheduler's lock,
@@ -35,7 +38,8 @@ import tools.jackson.databind.JavaType;
  * time. It also runs the workers' own timers (start-up timeout, exit drain) and the stop
  * escalations of draining workers.
  *
- * <p>{@code lastHeartbeatNanos} is only used on the housekeeper thread; the rest is final or atomic.
+ * <p>{@code lastHeartbeatNanos} and {@code ticks} are only used on the housekeeper thread; the rest
+ * is final or atomic.
  */
 final class Housekeeper {
 
@@ -43,12 +47,15 @@ final class Housekeeper {
     static final long TICK_MILLIS = 250;
     /** How often the deadline sweep runs while calls are active; a timeout ends at most this much late. */
     static final long SWEEP_MILLIS = 10;
+    /** Every how many ticks a ready worker's process tree is looked at: about once a second. */
+    static final int REMEMBER_TICKS = 4;
 
     private final String name;
     private final LongSupplier clock;
     private final ScheduledThreadPoolExecutor executor;
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private long lastHeartbeatNanos;
+    private long ticks;
 
     // Wired by start().
     private Slot[] slots;
@@ -155,6 +162,7 @@ final class Housekeeper {
                 lastHeartbeatNanos = now;
             }
             supervisor.respawnDue(now);
+            rememberDescendants(++ticks % REMEMBER_TICKS == 0);
             for (Slot slot : slots) {
                 gate.checkBreaker(slot);
                 WorkerEntry e = slot.active;
@@ -172,6 +180,17 @@ final class Housekeeper {
             supervisor.growIfWaiting();
         } catch (RuntimeException e) {
             LOG.error("[{}] housekeeping failed", name, e);
+        }
+    }
+
+    /** Looks at the process tree of each starting worker, and of every worker when {@code all}. */
+    private void rememberDescendants(boolean all) {
+        for (Slot slot : slots) {
+            for (WorkerEntry e : slot.entries()) {
+                if (all || e.state() == WorkerState.STARTING) {
+                    e.worker.rememberDescendants();
+                }
+            }
         }
     }
 

@@ -234,9 +234,10 @@ public final class Pool {
 
     /**
      * Closes the pool: new calls fail, waiting calls fail, calls in flight get the grace period,
-     * then stdin is closed, then SIGTERM, then after the kill timeout SIGKILL. Returns when every
-     * worker process has exited and every processio thread of this pool has stopped. Idempotent.
-     * Times here are real time, whatever the pool's clock.
+     * then stdin is closed, then after the kill timeout SIGTERM, then after another SIGKILL; each
+     * signal goes to every worker process and every process one of them started that still runs.
+     * Returns when all of those have ended and every processio thread of this pool has stopped.
+     * Idempotent. Times here are real time, whatever the pool's clock.
      */
     public void close() {
         List<WorkerEntry> entries = supervisor.close();
@@ -247,22 +248,25 @@ public final class Pool {
         for (WorkerEntry e : entries) {
             workers.add(e.worker);
         }
+        // Retired workers whose own process has exited, but not everything it started.
+        for (Worker w : supervisor.stopping()) {
+            if (!workers.contains(w)) {
+                workers.add(w);
+            }
+        }
         dispatcher.failPending(dispatcher::disposed);
         long graceEnd = System.nanoTime() + Housekeeper.saturatedNanos(options.gracePeriod());
         while (dispatcher.activeCalls() > 0 && graceEnd - System.nanoTime() > 0 && anyAlive(workers)) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
-        List<ProcessHandle> descendants = new ArrayList<>();
         for (WorkerEntry e : entries) {
-            descendants.addAll(e.worker.descendants());
             supervisor.stopped(e);
-            e.worker.closeStdin();
+        }
+        for (Worker w : workers) {
+            w.closeStdin();
         }
         stopProcesses(workers);
-        // Children of the workers could hold their stdout and stderr open.
-        for (ProcessHandle p : descendants) {
-            p.destroyForcibly();
-        }
+        // SIGKILL cannot be ignored: this waits for it to be acted on, and for the workers' threads.
         for (Worker w : workers) {
             try {
                 if (!w.awaitStopped(Duration.ofSeconds(10))) {
@@ -290,15 +294,18 @@ public final class Pool {
         }
     }
 
-    /** After end of input: SIGTERM once the kill timeout has passed, then SIGKILL after another. */
+    /**
+     * After end of input: SIGTERM once the kill timeout has passed, then SIGKILL after another, to
+     * each worker process and each process it started that still runs.
+     */
     private void stopProcesses(List<Worker> workers) {
         long kill = options.killTimeout().toNanos();
         if (awaitExit(workers, kill)) {
             return;
         }
         for (Worker w : workers) {
-            if (w.isAlive()) {
-                LOG.warn("[{}] {} did not exit after end of input; sending SIGTERM", name, w.label());
+            if (w.isTreeAlive()) {
+                LOG.warn("[{}] {} did not exit after end of input; sending SIGTERM", name, w.describeRunning());
                 w.terminate();
             }
         }
@@ -306,8 +313,8 @@ public final class Pool {
             return;
         }
         for (Worker w : workers) {
-            if (w.isAlive()) {
-                LOG.warn("[{}] {} ignored SIGTERM for {} ms; sending SIGKILL", name, w.label(),
+            if (w.isTreeAlive()) {
+                LOG.warn("[{}] {} ignored SIGTERM for {} ms; sending SIGKILL", name, w.describeRunning(),
                         options.killTimeout().toMillis());
                 w.kill();
             }
@@ -323,12 +330,18 @@ public final class Pool {
         return false;
     }
 
+    /** Waits up to {@code nanos} for every worker's process and descendants to end; returns whether they have. */
     private static boolean awaitExit(List<Worker> workers, long nanos) {
         long end = System.nanoTime() + nanos;
         for (Worker w : workers) {
             long left = end - System.nanoTime();
             if (left <= 0 || !w.awaitExit(left)) {
-                return !anyAlive(workers);
+                for (Worker other : workers) {
+                    if (other.isTreeAlive()) {
+                        return false;
+                    }
+                }
+                return true;
             }
         }
         return true;

@@ -138,6 +138,8 @@ final class Recycler {
                 dispatcher.drain();
                 throw new CompletionException(error);
             }
+            // As for any worker that becomes ready (Supervisor.becameReady), before it serves.
+            replacement.worker.rememberDescendants();
             if (swap(slot, old, replacement, cause)) {
                 supervisor.drainAndStop(old);
             }

@@ -8,6 +8,8 @@ import dev.processio.metrics.MetricsTracker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +48,12 @@ final class Supervisor implements Worker.Listener {
     private volatile boolean closed;
     private final AtomicLong lateReplies = new AtomicLong();
     private final AtomicLong protocolErrors = new AtomicLong();
+    /**
+     * Workers being stopped by {@link #drainAndStop}, until nothing of their tree runs. A worker
+     * leaves its slot when its own process exits, and what it started may still run then.
+     * Added by the thread that starts the drain, removed on the housekeeper; read by close().
+     */
+    private final Set<Worker> stopping = ConcurrentHashMap.newKeySet();
 
     Supervisor(NodeBridgeOptions options, WorkerSettings settings, Slot[] slots, MetricsTracker metrics,
             LongSupplier clock, Housekeeper housekeeper, PoolView view) {
@@ -143,6 +151,8 @@ final class Supervisor implements Worker.Listener {
     }
 
     private void becameReady(WorkerEntry e) {
+        // A wrapper has started the real worker by now: remember it before anything can orphan it.
+        e.worker.rememberDescendants();
         lock.lock();
         try {
             if (closed || e.slot.active != e || !e.transition(WorkerState.STARTING, WorkerState.READY)) {
@@ -415,23 +425,40 @@ final class Supervisor implements Worker.Listener {
         return true;
     }
 
-    /** Closes stdin of a draining worker; escalates to SIGTERM and SIGKILL if it does not exit in time. */
+    /**
+     * Stops a draining worker and every process it started: end of input now; once the grace
+     * period and the kill timeout have passed, SIGTERM to each of them that still runs; after
+     * another kill timeout, SIGKILL. A descendant that its end handed to init is reached too, and
+     * the worker stays in {@link #stopping} until nothing of it runs.
+     */
     void drainAndStop(WorkerEntry e) {
         Worker w = e.worker;
+        stopping.add(w);
         w.closeStdin();
         long kill = options.killTimeout().toNanos();
         housekeeper.schedule(() -> {
-            if (w.isAlive()) {
-                LOG.warn("[{}] {} did not finish within processio.shutdown.grace-period; sending SIGTERM", name,
-                        w.label());
-                w.terminate();
-                housekeeper.schedule(() -> {
-                    if (w.isAlive()) {
-                        w.kill();
-                    }
-                }, kill);
+            if (!w.isTreeAlive()) {
+                stopping.remove(w);
+                return;
             }
+            LOG.warn("[{}] {} did not finish within processio.shutdown.grace-period ({} ms) and"
+                    + " processio.shutdown.kill-timeout ({} ms); sending SIGTERM", name, w.describeRunning(),
+                    options.gracePeriod().toMillis(), options.killTimeout().toMillis());
+            w.terminate();
+            housekeeper.schedule(() -> {
+                if (w.isTreeAlive()) {
+                    LOG.warn("[{}] {} ignored SIGTERM for {} ms (processio.shutdown.kill-timeout); sending SIGKILL",
+                            name, w.describeRunning(), options.killTimeout().toMillis());
+                    w.kill();
+                }
+                stopping.remove(w);
+            }, kill);
         }, options.gracePeriod().toNanos() + kill);
+    }
+
+    /** Workers {@link #drainAndStop} has not finished stopping, which {@link Pool#close()} stops too. */
+    List<Worker> stopping() {
+        return List.copyOf(stopping);
     }
 
     /** Marks the pool closed and returns every worker it holds; {@code null} if it was closed already. */

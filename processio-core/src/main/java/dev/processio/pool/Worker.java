@@ -35,11 +35,13 @@ import tools.jackson.databind.JsonNode;
  * <h2>Life</h2>
  * {@link #start} launches the process; {@link #ready()} completes when its start-up
  * ({@link WorkerStartup}: the dialect's handshake, such as {@code processio/ready} or MCP's
- * {@code initialize}, then the init calls) has succeeded. When the worker breaks (stdin stalled or broken, a corrupt frame, stdout
- * closed) it kills its process and reports a {@link WorkerFault}. When the process has ended, and
+ * {@code initialize}, then the init calls) has succeeded. When the worker breaks (stdin stalled
+ * or broken, a corrupt frame, stdout closed) it kills its process tree and reports a
+ * {@link WorkerFault}. When the process has ended, and
  * its stdout and stderr have been read to the end (or {@value #EXIT_DRAIN_MILLIS} ms have passed,
  * in case a grandchild holds them open), every call it still holds fails and the listener hears
- * {@link Listener#exited} once.
+ * {@link Listener#exited} once. Every way of stopping it reaches the processes it started too,
+ * which outlive it otherwise ({@link ProcessTree}, and the stop section below).
  *
  * <h2>Threads</h2>
  * Thread-safe. Requests are held in a concurrent map; whoever removes an id from it reports the
@@ -48,8 +50,10 @@ import tools.jackson.databind.JsonNode;
  * are reported on the stdout thread; failures on the thread that wrote the frame (the stdin
  * writer thread, or the one that called {@link #send}, see {@link ProcessIO}) when its write
  * failed, on the thread that called {@code send} (a full or closed queue), or on whichever processio
- * thread sees the process end (the housekeeper, or the stdout or stderr thread). This class keeps
- * nothing about the pool: load, state and counters live in the pool's {@link WorkerEntry}.
+ * thread sees the process end (the housekeeper, or the stdout or stderr thread). Its descendants
+ * are looked for ({@link #rememberDescendants}) on the housekeeper's tick, by the thread that
+ * hears it is ready, and by whichever thread stops it. This class keeps nothing about the pool:
+ * load, state and counters live in the pool's {@link WorkerEntry}.
  */
 final class Worker implements ProcessIO.Owner {
 
@@ -138,6 +142,8 @@ final class Worker implements ProcessIO.Owner {
     private volatile boolean killedByUs;
     /** Whether its stdin was closed on purpose, so that an exit is expected. */
     private volatile boolean stopRequested;
+    /** What the process has started: remembered on the housekeeper's tick, at ready, and at each step of a stop. */
+    private final ProcessTree tree = new ProcessTree();
     private volatile JsonNode readyParams;
     private volatile dev.processio.ServerInfo serverInfo;
 
@@ -317,24 +323,69 @@ final class Worker implements ProcessIO.Owner {
     }
 
     // ---- stop --------------------------------------------------------------------------------
+    //
+    // The process processio started is often a wrapper (npx, sh -c) around the real worker, and
+    // its children outlive it: each step below reaches the process and every descendant it has
+    // had that still runs (ProcessTree), looking at its tree once more first. A graceful stop is
+    // closeStdin(), then terminate(), then kill(), with the waits between them that
+    // Supervisor.drainAndStop and Pool.close choose; a broken worker is killed at once. When the
+    // process ends by itself, what it leaves behind is killed (processExited).
 
-    /** Kills the process (SIGKILL) and its descendants. Idempotent. */
+    /** Kills the process and every descendant it has had that still runs (SIGKILL). Idempotent. */
     void kill() {
-        killedByUs = true;
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        tree.remember(process.toHandle());
+        if (process.isAlive()) {
+            killedByUs = true;
+            process.destroyForcibly();
+        }
+        tree.killAll();
     }
 
-    /** Asks the process to terminate (SIGTERM). */
+    /** Asks the process and every descendant it has had that still runs to terminate (SIGTERM). */
     void terminate() {
-        killedByUs = true;
-        process.destroy();
+        tree.remember(process.toHandle());
+        if (process.isAlive()) {
+            killedByUs = true;
+            process.destroy();
+        }
+        tree.terminateAll();
     }
 
     /** Closes stdin after what is queued has been written: the worker finishes its calls and exits. */
     void closeStdin() {
         stopRequested = true;
+        tree.remember(process.toHandle());
         stdin.close();
+    }
+
+    /**
+     * Looks at the process's tree and remembers what it has started, so that a stop still finds
+     * the processes that its end hands to init. One scan of {@code /proc} (see {@link ProcessTree});
+     * on the housekeeper's tick, and once as it becomes ready, before it takes calls.
+     */
+    void rememberDescendants() {
+        if (process.isAlive()) {
+            tree.remember(process.toHandle());
+        }
+    }
+
+    /** Whether the process, or any descendant it has had, still runs. */
+    boolean isTreeAlive() {
+        return process.isAlive() || tree.anyRunning();
+    }
+
+    /**
+     * What of its tree still runs, for a log line: "worker 1 (pid 42)", with "and the 2 processes
+     * it started (pids [43, 44])" when there are such, or "what worker 1 (pid 42) started (pids
+     * [43, 44])" once the process itself has ended.
+     */
+    String describeRunning() {
+        List<Long> pids = descendants().stream().map(ProcessHandle::pid).toList();
+        if (!process.isAlive()) {
+            return "what " + label + " started (pids " + pids + ")";
+        }
+        return pids.isEmpty() ? label
+                : label + " and the " + pids.size() + " process(es) it started (pids " + pids + ")";
     }
 
     // ---- ProcessIO.Owner ---------------------------------------------------------------------
@@ -435,11 +486,32 @@ final class Worker implements ProcessIO.Owner {
 
     private void processExited() {
         exitStatus = new ExitStatus(process.exitValue());
+        if (!stopRequested) {
+            killLeftovers();
+        }
         if (stdoutEnded && stderr.ended()) {
             finish();
         } else {
             later(this::finish, EXIT_DRAIN_MILLIS);
         }
+    }
+
+    /**
+     * The process ended by itself, or was killed: what it started must not outlive it, and may be
+     * holding its stdout open. (A stop in progress reaches them in its own time.) After a kill()
+     * this finds only what was started while it ran, or what its SIGKILL has not ended yet.
+     */
+    private void killLeftovers() {
+        tree.remember(process.toHandle());
+        List<ProcessHandle> left = tree.running();
+        if (left.isEmpty()) {
+            return;
+        }
+        if (!killedByUs) {
+            LOG.warn("[{}] {} has ended; killing {} process(es) it started that still run: pids {}", settings.pool(),
+                    label, left.size(), left.stream().map(ProcessHandle::pid).toList());
+        }
+        tree.killAll();
     }
 
     /** Runs a task on the scheduler; on the calling thread if the scheduler has been shut down. */
@@ -547,28 +619,42 @@ final class Worker implements ProcessIO.Owner {
         return held.size();
     }
 
-    /** The worker's child processes, and theirs, at this moment. */
+    /**
+     * The descendants the process has had that still run: those it has now, and those remembered
+     * from before that its end, or their parent's, handed to init.
+     */
     List<ProcessHandle> descendants() {
-        return process.descendants().toList();
-    }
-
-    /** Waits up to {@code nanos} for the process to end; returns whether it has. */
-    boolean awaitExit(long nanos) {
-        try {
-            return process.waitFor(nanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !process.isAlive();
-        }
+        rememberDescendants();
+        return tree.running();
     }
 
     /**
-     * Waits until the process has ended, its three threads have stopped and the calls it held have
-     * been failed.
+     * Waits up to {@code nanos} for the process and every descendant it has had to end; returns
+     * whether they have.
+     */
+    boolean awaitExit(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        try {
+            if (!process.waitFor(nanos, TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !isTreeAlive();
+        }
+        return tree.awaitEnded(deadline - System.nanoTime());
+    }
+
+    /**
+     * Waits until the process and every descendant it has had have ended, its three threads have
+     * stopped and the calls it held have been failed.
      */
     boolean awaitStopped(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (!process.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        if (!tree.awaitEnded(deadline - System.nanoTime())) {
             return false;
         }
         if (!stdin.awaitStopped(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)))) {

@@ -312,6 +312,23 @@ class WorkerTests {
         assertThat(listener.faults).isEmpty();
     }
 
+    /** A child started after the last look at ready is found by a later one, as the housekeeper's tick makes. */
+    @Test
+    void aChildRememberedWhileTheWorkerRanIsKilledWhenTheWorkerExitsByItself() throws Exception {
+        Worker w = rawWorker("tree.mjs");
+        ProcessHandle child = ProcessHandle.of(result(w, "spawn", Map.of("kind", "detached")).longValue())
+                .orElseThrow();
+        NoLeaks.watch(List.of(child));
+        w.rememberDescendants();
+
+        // Its exit hands the child to init, where no look at the worker's tree would find it.
+        assertThat(result(w, "exit", null).stringValue()).isEqualTo("bye");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessTree.running(child));
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.exits.size() == 1);
+        assertThat(listener.exits.get(0).exitCode()).isZero();
+    }
+
     @Test
     void cancelAbortsTheHandlersSignalAndTheLateReplyIsDropped() throws Exception {
         Worker w = node("echo.mjs");
