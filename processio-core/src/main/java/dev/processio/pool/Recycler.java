@@ -138,12 +138,12 @@ final class Recycler {
                 dispatcher.drain();
                 throw new CompletionException(error);
             }
-            // As for any worker that becomes ready (Supervisor.becameReady), before it serves.
-            replacement.worker.rememberDescendants();
             if (swap(slot, old, replacement, cause)) {
                 supervisor.drainAndStop(old);
             }
             dispatcher.drain();
+            // As for any worker that becomes ready (Supervisor.becameReady).
+            replacement.worker.rememberDescendants();
             return null;
         });
     }

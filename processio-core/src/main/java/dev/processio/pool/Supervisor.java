@@ -151,8 +151,6 @@ final class Supervisor implements Worker.Listener {
     }
 
     private void becameReady(WorkerEntry e) {
-        // A wrapper has started the real worker by now: remember it before anything can orphan it.
-        e.worker.rememberDescendants();
         lock.lock();
         try {
             if (closed || e.slot.active != e || !e.transition(WorkerState.STARTING, WorkerState.READY)) {
@@ -163,6 +161,10 @@ final class Supervisor implements Worker.Listener {
         }
         dispatcher.drain();
         growIfWaiting();
+        // A wrapper has started the real worker by now: remember it before anything can orphan it.
+        // Last, so that no call waits for the scan; on the thread that reads the worker's replies,
+        // so that the scan is done before the first one is read.
+        e.worker.rememberDescendants();
     }
 
     private void startFailed(WorkerEntry e, Throwable error) {

@@ -361,7 +361,7 @@ final class Worker implements ProcessIO.Owner {
     /**
      * Looks at the process's tree and remembers what it has started, so that a stop still finds
      * the processes that its end hands to init. One scan of {@code /proc} (see {@link ProcessTree});
-     * on the housekeeper's tick, and once as it becomes ready, before it takes calls.
+     * on the housekeeper's tick, and once as it becomes ready, on the thread that reads its replies.
      */
     void rememberDescendants() {
         if (process.isAlive()) {

@@ -114,7 +114,8 @@ class ProcessTreeTests {
     void aWrapperKilledFromOutsideTakesWhatItStartedWithIt() {
         NodeBridge bridge = bridge(wrapped(), b -> b.gracePeriod(LONG).killTimeout(LONG).waitDuration(LONG));
         long shPid = readyWorker(bridge).pid();
-        // Started after the pool last looked: found below the worker it remembered, node.
+        // Answered after the pool's look at ready, which saw node under sh; the sleep it starts is
+        // found below node, which the pool remembered.
         assertThat(bridge.call("spawn", Map.of("kind", "ignore-term"), Long.class)).isPositive();
         List<ProcessHandle> tree = recordTree(bridge);
         assertThat(tree).hasSize(3);
@@ -131,6 +132,8 @@ class ProcessTreeTests {
         NodeBridge bridge = bridge(TestWorkers.rawNode("tree.mjs", "--spawn", "detached"),
                 b -> b.gracePeriod(LONG).killTimeout(LONG).waitDuration(LONG));
         readyWorker(bridge);
+        // Answered after the pool's look at ready, which saw the daemon.
+        assertThat(bridge.call("pid", null, Long.class)).isPositive();
         List<ProcessHandle> tree = recordTree(bridge);
         assertThat(tree).as("node and its daemon").hasSize(2);
 
@@ -179,7 +182,10 @@ class ProcessTreeTests {
         return bridge;
     }
 
-    /** The one worker once the pool shows it ready, which it does only after it has looked at its tree. */
+    /**
+     * The one worker once the pool shows it ready. The pool looks at its tree then, on the thread
+     * that reads its replies: once a call to it has been answered, that look is done.
+     */
     private static WorkerSnapshot readyWorker(NodeBridge bridge) {
         await().atMost(BOUND).until(() -> bridge.snapshot().workers().stream()
                 .anyMatch(w -> w.state() == WorkerState.READY));
