@@ -79,6 +79,11 @@ final class McpPipeClient implements AutoCloseable {
         write(json.writeValueAsBytes(Map.of("jsonrpc", "2.0", "method", "notifications/initialized")));
     }
 
+    /** The server process. */
+    ProcessHandle process() {
+        return process.toHandle();
+    }
+
     /** Calls tool {@code name}; the future completes on the reader thread with the call's result. */
     CompletableFuture<JsonNode> callTool(String name, Object arguments) {
         CompletableFuture<JsonNode> reply = new CompletableFuture<>();

@@ -9,6 +9,7 @@ import dev.processio.WorkerSnapshot;
 import dev.processio.mcp.McpTools;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,6 +56,10 @@ import tools.jackson.databind.json.JsonMapper;
  * its next request waiting in its stdin. {@code maxInFlightPerWorker} is also {@value #IN_FLIGHT},
  * so that the cap never binds and the 1-worker pool holds the same 16 calls in its one server as the
  * bare pipe does: like for like.
+ *
+ * <p>With calls in flight, each measurement also takes the CPU time (user + system) that the
+ * contender's server processes and this JVM spent per checked call, which shows where the time of a
+ * call goes and why more workers can be slower on few cores.
  *
  * <p>Every reply is checked: its text must equal the file's content, and a tool error
  * ({@code isError}) fails too; only checked replies count. The pools and the pipe start once and
@@ -96,11 +102,35 @@ public final class McpThroughput {
     /** One contender in one scenario: measures once, for {@code seconds} or {@code limit} calls. */
     @FunctionalInterface
     private interface Measurer {
-        BenchRun.Measure measure(double seconds, long limit) throws InterruptedException;
+        Figures measure(double seconds, long limit) throws InterruptedException;
+    }
+
+    /**
+     * What one measurement gave: calls and latencies, and, with calls in flight, the CPU time per
+     * checked call of the contender's server processes and of this whole JVM (NaN when not measured).
+     */
+    record Figures(BenchRun.Measure measure, double serverCpuMicros, double jvmCpuMicros) {
+        double rate() {
+            return measure.rate();
+        }
+
+        double p50Micros() {
+            return measure.p50Micros();
+        }
+
+        double p99Micros() {
+            return measure.p99Micros();
+        }
+
+        @Override
+        public String toString() {
+            return Double.isNaN(serverCpuMicros) ? measure.toString() : String.format(Locale.ROOT,
+                    "%s, CPU per call: servers %.0f µs, JVM %.0f µs", measure, serverCpuMicros, jvmCpuMicros);
+        }
     }
 
     /** A contender's measurer and what it measured, run by run. */
-    private record Entry(String name, Measurer measurer, List<BenchRun.Measure> results) {
+    private record Entry(String name, Measurer measurer, List<Figures> results) {
         Entry(String name, Measurer measurer) {
             this(name, measurer, new ArrayList<>());
         }
@@ -117,6 +147,9 @@ public final class McpThroughput {
 
         /** Calls once; completes with the text of the reply. */
         CompletableFuture<String> readAsync(int file);
+
+        /** The server processes that serve the calls. */
+        List<ProcessHandle> servers();
     }
 
     private final PrintStream out;
@@ -278,7 +311,7 @@ public final class McpThroughput {
             double s = smoke ? SMOKE_TIMEOUT_SECONDS : run < 0 ? warmupSeconds : seconds;
             for (Scenario scenario : scenarios) {
                 List<Entry> entries = scenario.entries();
-                BenchRun.Measure[] ms = new BenchRun.Measure[entries.size()];
+                Figures[] ms = new Figures[entries.size()];
                 int first = Math.floorMod(run, entries.size());
                 for (int k = 0; k < entries.size(); k++) {
                     int i = (first + k) % entries.size();
@@ -297,24 +330,28 @@ public final class McpThroughput {
     }
 
     /** One call at a time for {@code secs} or {@code limit} calls: calls/s, median and p99 latency. */
-    private BenchRun.Measure sequential(double secs, long limit, Reader reader) {
-        return BenchRun.sequential(secs, limit, meanFileBytes, () -> {
+    private Figures sequential(double secs, long limit, Reader reader) {
+        return new Figures(BenchRun.sequential(secs, limit, meanFileBytes, () -> {
             int file = nextFile();
             try {
                 check(file, reader.read(file), null);
             } catch (RuntimeException e) {
                 check(file, null, e);
             }
-        });
+        }), Double.NaN, Double.NaN);
     }
 
     /**
      * {@value #IN_FLIGHT} calls in flight for {@code secs} or {@code limit} calls, then until the last
-     * has come back: checked replies over that time.
+     * has come back: checked replies over that time, and the CPU time that the servers and this JVM
+     * spent on them.
      */
-    private BenchRun.Measure windowed(double secs, long limit, Reader reader) throws InterruptedException {
+    private Figures windowed(double secs, long limit, Reader reader) throws InterruptedException {
         Semaphore window = new Semaphore(IN_FLIGHT);
         AtomicLong good = new AtomicLong();
+        List<ProcessHandle> servers = reader.servers();
+        double serverCpuBefore = cpuMicros(servers);
+        double jvmCpuBefore = jvmCpuMicros();
         long start = System.nanoTime();
         long deadline = start + (long) (secs * 1e9);
         for (long issued = 0; issued < limit && System.nanoTime() < deadline; issued++) {
@@ -337,8 +374,33 @@ public final class McpThroughput {
         if (!window.tryAcquire(IN_FLIGHT, DRAIN_SECONDS, TimeUnit.SECONDS)) {
             failures.add("mcp: calls still in flight " + DRAIN_SECONDS + " s after the time was up");
         }
-        return new BenchRun.Measure(good.get(), (System.nanoTime() - start) / 1e9, Double.NaN, Double.NaN,
-                meanFileBytes);
+        BenchRun.Measure m = new BenchRun.Measure(good.get(), (System.nanoTime() - start) / 1e9, Double.NaN,
+                Double.NaN, meanFileBytes);
+        double calls = Math.max(1, good.get());
+        return new Figures(m, (cpuMicros(servers) - serverCpuBefore) / calls, (jvmCpuMicros() - jvmCpuBefore) / calls);
+    }
+
+    /**
+     * The user + system CPU time of {@code processes} so far, in µs (the kernel counts it in clock
+     * ticks, 10 ms here: a measurement of seconds keeps the error to a few µs per call); NaN when a
+     * process has ended or does not say.
+     */
+    private static double cpuMicros(List<ProcessHandle> processes) {
+        double sum = 0;
+        for (ProcessHandle p : processes) {
+            Optional<Duration> cpu = p.isAlive() ? p.info().totalCpuDuration() : Optional.empty();
+            if (cpu.isEmpty()) {
+                return Double.NaN;
+            }
+            sum += cpu.get().toNanos() / 1e3;
+        }
+        return sum;
+    }
+
+    /** This JVM's CPU time so far, all its threads (callers, processio's, JIT and GC), in µs. */
+    private static double jvmCpuMicros() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e3;
     }
 
     private int nextFile() {
@@ -389,6 +451,12 @@ public final class McpThroughput {
             public CompletableFuture<String> readAsync(int file) {
                 return tools.callAsync(TOOL, arguments.get(file), CallOptions.DEFAULTS).thenApply(McpThroughput::text);
             }
+
+            @Override
+            public List<ProcessHandle> servers() {
+                return bridge.snapshot().workers().stream().map(w -> ProcessHandle.of(w.pid()))
+                        .flatMap(Optional::stream).toList();
+            }
         };
     }
 
@@ -402,6 +470,11 @@ public final class McpThroughput {
             @Override
             public CompletableFuture<String> readAsync(int file) {
                 return pipe.callTool(TOOL, arguments.get(file)).thenApply(McpThroughput::text);
+            }
+
+            @Override
+            public List<ProcessHandle> servers() {
+                return List.of(pipe.process());
             }
         };
     }
@@ -443,26 +516,34 @@ public final class McpThroughput {
     // --- the table ---------------------------------------------------------------------------
 
     private void printTable(Scenario sequential, Scenario windowed) {
-        List<BenchRun.Measure> seqOne = sequential.entries().get(0).results();
-        List<BenchRun.Measure> seqBare = sequential.entries().get(1).results();
-        List<BenchRun.Measure> one = windowed.entries().get(0).results();
-        List<BenchRun.Measure> many = windowed.entries().get(1).results();
-        List<BenchRun.Measure> bare = windowed.entries().get(2).results();
+        List<Figures> seqOne = sequential.entries().get(0).results();
+        List<Figures> seqBare = sequential.entries().get(1).results();
+        List<Figures> one = windowed.entries().get(0).results();
+        List<Figures> many = windowed.entries().get(1).results();
+        List<Figures> bare = windowed.entries().get(2).results();
         String inFlight = IN_FLIGHT + " in flight";
 
         List<String> rows = new ArrayList<>();
-        rows.add(row("sequential, processio 1 worker: median latency", spread(seqOne, BenchRun.Measure::p50Micros, " µs")));
-        rows.add(row("sequential, processio 1 worker: p99 latency", spread(seqOne, BenchRun.Measure::p99Micros, " µs")));
-        rows.add(row("sequential, bare pipe: median latency", spread(seqBare, BenchRun.Measure::p50Micros, " µs")));
-        rows.add(row("sequential, bare pipe: p99 latency", spread(seqBare, BenchRun.Measure::p99Micros, " µs")));
+        rows.add(row("sequential, processio 1 worker: median latency", spread(seqOne, Figures::p50Micros, " µs")));
+        rows.add(row("sequential, processio 1 worker: p99 latency", spread(seqOne, Figures::p99Micros, " µs")));
+        rows.add(row("sequential, bare pipe: median latency", spread(seqBare, Figures::p50Micros, " µs")));
+        rows.add(row("sequential, bare pipe: p99 latency", spread(seqBare, Figures::p99Micros, " µs")));
         rows.add(row("sequential median latency: processio / bare pipe",
-                ratios(seqOne, seqBare, BenchRun.Measure::p50Micros)));
-        rows.add(row(inFlight + ", processio 1 worker: calls/s", spread(one, BenchRun.Measure::rate, "")));
-        rows.add(row(inFlight + ", processio " + MANY_WORKERS + " workers: calls/s", spread(many, BenchRun.Measure::rate, "")));
-        rows.add(row(inFlight + ", bare pipe (1 server): calls/s", spread(bare, BenchRun.Measure::rate, "")));
+                ratios(seqOne, seqBare, Figures::p50Micros)));
+        rows.add(row(inFlight + ", processio 1 worker: calls/s", spread(one, Figures::rate, "")));
+        rows.add(row(inFlight + ", processio " + MANY_WORKERS + " workers: calls/s", spread(many, Figures::rate, "")));
+        rows.add(row(inFlight + ", bare pipe (1 server): calls/s", spread(bare, Figures::rate, "")));
         rows.add(row(String.format(Locale.ROOT, "%s: processio %d workers / 1 worker, on %d CPUs", inFlight,
-                MANY_WORKERS, cores), ratios(many, one, BenchRun.Measure::rate)));
-        rows.add(row(inFlight + ": processio 1 worker / bare pipe", ratios(one, bare, BenchRun.Measure::rate)));
+                MANY_WORKERS, cores), ratios(many, one, Figures::rate)));
+        rows.add(row(inFlight + ": processio 1 worker / bare pipe", ratios(one, bare, Figures::rate)));
+        rows.add(row(inFlight + ", processio 1 worker: CPU per call, server", spread(one, Figures::serverCpuMicros, " µs")));
+        rows.add(row(inFlight + ", processio 1 worker: CPU per call, this JVM", spread(one, Figures::jvmCpuMicros, " µs")));
+        rows.add(row(inFlight + ", processio " + MANY_WORKERS + " workers: CPU per call, servers",
+                spread(many, Figures::serverCpuMicros, " µs")));
+        rows.add(row(inFlight + ", processio " + MANY_WORKERS + " workers: CPU per call, this JVM",
+                spread(many, Figures::jvmCpuMicros, " µs")));
+        rows.add(row(inFlight + ", bare pipe: CPU per call, server", spread(bare, Figures::serverCpuMicros, " µs")));
+        rows.add(row(inFlight + ", bare pipe: CPU per call, this JVM", spread(bare, Figures::jvmCpuMicros, " µs")));
 
         out.println();
         out.printf(Locale.ROOT, "MCP tool calls (%s on %d files of about %d B, each reply checked against the file),"
@@ -473,8 +554,10 @@ public final class McpThroughput {
         rows.forEach(out::println);
         out.println();
         out.printf(Locale.ROOT, "Replies checked, warm-up included: %,d, of which %,d failed. Ratios are the medians of"
-                + " each run's own ratio. The servers, this JVM and anything else running share the %d CPUs: %d workers"
-                + " can be at most %d times as fast as 1 here, less what this JVM's side of the calls takes.%n",
+                + " each run's own ratio. CPU per call is user + system time over the checked calls of a measurement:"
+                + " of the contender's server processes, and of this whole JVM (its JIT and GC included). The servers,"
+                + " this JVM and anything else running share the %d CPUs: %d workers can be at most %d times as fast as"
+                + " 1 here, and less when more processes make each call cost more CPU.%n",
                 checked.get(), failed.get(), cores, MANY_WORKERS, Math.min(MANY_WORKERS, cores));
     }
 
@@ -483,13 +566,13 @@ public final class McpThroughput {
     }
 
     /** The median and the range of {@code f} over the runs. */
-    private static String[] spread(List<BenchRun.Measure> ms, ToDoubleFunction<BenchRun.Measure> f, String unit) {
+    private static String[] spread(List<Figures> ms, ToDoubleFunction<Figures> f, String unit) {
         return spread(ms.stream().mapToDouble(f).toArray(), unit);
     }
 
     /** The median and the range of each run's ratio {@code f(a) / f(b)}. */
-    private static String[] ratios(List<BenchRun.Measure> a, List<BenchRun.Measure> b,
-            ToDoubleFunction<BenchRun.Measure> f) {
+    private static String[] ratios(List<Figures> a, List<Figures> b,
+            ToDoubleFunction<Figures> f) {
         double[] r = new double[a.size()];
         for (int i = 0; i < r.length; i++) {
             r[i] = f.applyAsDouble(a.get(i)) / f.applyAsDouble(b.get(i));

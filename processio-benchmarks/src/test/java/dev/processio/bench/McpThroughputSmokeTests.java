@@ -36,8 +36,9 @@ class McpThroughputSmokeTests {
         long calls = 2L * McpThroughput.SMOKE_SEQUENTIAL_CALLS + 3L * McpThroughput.SMOKE_WINDOWED_CALLS;
         assertThat(printed).contains(String.format(Locale.ROOT, "Replies checked, warm-up included: %d, of which 0 failed",
                 calls), "server: secure-filesystem-server", "left behind: nothing", "failed calls: none");
-        // Four latency rows and their ratio, three calls/s rows and two ratios.
-        assertThat(printed.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| scenario"))).hasSize(10);
+        // Four latency rows and their ratio, three calls/s rows and two ratios, and two CPU rows per contender
+        // with calls in flight.
+        assertThat(printed.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| scenario"))).hasSize(16);
         assertThat(list(tmp)).as("temporary files").isEqualTo(tmpBefore);
     }
 
