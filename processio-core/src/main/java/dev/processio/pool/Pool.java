@@ -148,13 +148,15 @@ public final class Pool {
     private void awaitReady(List<WorkerEntry> started) {
         for (WorkerEntry e : started) {
             try {
-                e.worker.ready().get(options.startupTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
+                // Not only ready: placed, so that the first call finds it taking calls.
+                e.placed.get(options.startupTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException failed) {
-                if (failed.getCause() instanceof BridgeException be) {
+                Throwable cause = WorkerStartup.cause(failed.getCause());
+                if (cause instanceof BridgeException be) {
                     throw be;
                 }
                 throw new BridgeStartupException(name, BridgeStartupException.Reason.EXITED_BEFORE_READY,
-                        "worker failed to start: " + failed.getCause(), null, "", failed.getCause());
+                        "worker failed to start: " + cause, null, "", cause);
             } catch (TimeoutException late) {
                 throw new BridgeStartupException(name, BridgeStartupException.Reason.READY_TIMEOUT,
                         "workers did not become ready in time (processio.worker.startup-timeout)", null, "", late);

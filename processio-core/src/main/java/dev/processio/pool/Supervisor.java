@@ -140,7 +140,7 @@ final class Supervisor implements Worker.Listener {
             return null;
         }
         slot.active = e;
-        e.worker.ready().whenComplete((ok, error) -> {
+        e.placed = e.worker.ready().whenComplete((ok, error) -> {
             if (error == null) {
                 becameReady(e);
             } else {

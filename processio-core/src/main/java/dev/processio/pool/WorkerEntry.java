@@ -19,6 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WorkerEntry {
 
     final Worker worker;
+    /**
+     * Completes as {@link Worker#ready()} does, but only once the pool has acted on it: the entry
+     * is {@code READY} and takes calls, or its failure has been handled. Set once, by the
+     * supervisor, before the entry is handed out.
+     */
+    volatile java.util.concurrent.CompletableFuture<Worker> placed;
     final Slot slot;
     /** The pool's lifecycle lock, which every change of {@code state} holds. */
     private final ReentrantLock lifecycle;
