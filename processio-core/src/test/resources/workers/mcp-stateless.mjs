@@ -125,7 +125,16 @@ const TOOLS = [
     description: 'A tool error (isError) with the given message.',
     inputSchema: { type: 'object', properties: { message: { type: 'string' } } },
   },
+  {
+    name: 'askHost',
+    description: 'Sends a request of its own to the host; structuredContent {answer}: the whole reply.',
+    inputSchema: { type: 'object', properties: { method: { type: 'string' } } },
+  },
 ];
+
+// Replies to the requests this server sent to the host (askHost), by their ids.
+const asked = new Map();
+let askedCount = 0;
 
 function need(condition, message) {
   if (!condition) throw new InvalidParams(message);
@@ -154,6 +163,12 @@ function callTool(id, params, modern) {
       return answer(structured({ pid: process.pid }));
     case 'fail':
       return answer({ ...text(args.message ?? 'failed on purpose'), isError: true });
+    case 'askHost': {
+      need(typeof args.method === 'string', 'askHost needs {method: string}');
+      const own = `ask-${++askedCount}`;
+      asked.set(own, (reply) => answer(structured({ answer: reply })));
+      return send({ id: own, method: args.method });
+    }
     default:
       throw new InvalidParams(`Unknown tool: ${name}`);
   }
@@ -270,7 +285,12 @@ function handle(line) {
     return fail(msg?.id ?? null, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message');
   }
   if (typeof msg.method !== 'string') {
-    if ('result' in msg || 'error' in msg) return log(`ignored a response (id ${JSON.stringify(msg.id)}): this server sends no request`);
+    if ('result' in msg || 'error' in msg) {
+      const resolve = asked.get(msg.id);
+      if (!resolve) return log(`ignored a response (id ${JSON.stringify(msg.id)}) to no request of this server`);
+      asked.delete(msg.id);
+      return resolve(msg);
+    }
     return fail(msg.id ?? null, INVALID_REQUEST, 'Invalid Request: no method');
   }
   if (msg.id === undefined) {

@@ -141,6 +141,17 @@ class McpDialectTests {
     }
 
     @Test
+    void theServersPingIsAnsweredAndItsOtherRequestsGetMethodNotFound() {
+        NodeBridge bridge = stateless(UnaryOperator.identity());
+        McpTools tools = McpTools.of(bridge);
+        JsonNode ping = tools.call("askHost", Map.of("method", "ping")).structuredContent().get("answer");
+        assertThat(ping.get("result").isObject()).isTrue();
+        assertThat(ping.get("result").isEmpty()).isTrue();
+        JsonNode roots = tools.call("askHost", Map.of("method", "roots/list")).structuredContent().get("answer");
+        assertThat(roots.at("/error/code").asInt()).isEqualTo(-32601);
+    }
+
+    @Test
     void aPinnedStatelessVersionThatTheServerDoesNotSpeakFailsTheStartNamingTheStep() {
         assertThatThrownBy(() -> filesystem(b -> b.mcpProtocolVersion("2026-07-28")))
                 .isInstanceOfSatisfying(BridgeStartupException.class, e -> {

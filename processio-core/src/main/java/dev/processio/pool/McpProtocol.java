@@ -4,6 +4,7 @@ import dev.processio.BridgeProtocolException;
 import dev.processio.Dialect;
 import dev.processio.NodeBridgeOptions;
 import dev.processio.ServerInfo;
+import dev.processio.ServerRequestHandler;
 import dev.processio.protocol.RpcCodec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -184,6 +185,12 @@ final class McpProtocol extends WorkerProtocol {
         params.put("requestId", id);
         params.put("reason", reason);
         return codec.notification("notifications/cancelled", params);
+    }
+
+    /** Either side may ping the other in MCP, and the receiver must answer at once with an empty result. */
+    @Override
+    Object ownAnswer(String method) {
+        return "ping".equals(method) ? Map.of() : ServerRequestHandler.NOT_HANDLED;
     }
 
     /**

@@ -188,7 +188,7 @@ final class Worker implements ProcessIO.Owner {
         try {
             process = builder.start();
         } catch (IOException e) {
-            throw WorkerFailures.launchFailed(settings.pool(), settings.command(), e);
+            throw WorkerFailures.launchFailed(settings.pool(), settings.command(), settings.bundledRuntime(), e);
         }
         pid = process.pid();
         label = "worker " + slot + " (pid " + pid + ")";

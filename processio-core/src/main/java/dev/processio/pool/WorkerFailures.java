@@ -19,20 +19,22 @@ final class WorkerFailures {
     }
 
     /** The command could not be run at all. */
-    static BridgeStartupException launchFailed(String pool, List<String> command, IOException e) {
+    static BridgeStartupException launchFailed(String pool, List<String> command, BundledRuntime.Kind runtime,
+            IOException e) {
         String program = command.get(0);
         String text = String.valueOf(e.getMessage());
+        String key = runtime == BundledRuntime.Kind.NODE ? "processio.node.executable"
+                : runtime == BundledRuntime.Kind.PYTHON ? "processio.python.executable" : "processio.worker.command";
         if (text.contains("error=2,")) {
             return new BridgeStartupException(pool, Reason.COMMAND_NOT_FOUND,
                     "cannot start worker: program '" + program + "' was not found. Install it or set its full path"
-                            + " (processio.node.executable, processio.python.executable or processio.worker.command).",
+                            + " (" + key + ").",
                     null, "", e);
         }
         if (text.contains("error=13,")) {
             return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
                     "cannot start worker: program '" + program + "' is not executable (permission denied)."
-                            + " Fix its permissions or point processio.node.executable, processio.python.executable"
-                            + " or processio.worker.command at an executable.",
+                            + " Fix its permissions or point " + key + " at an executable.",
                     null, "", e);
         }
         return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,

@@ -86,6 +86,14 @@ abstract class WorkerProtocol {
         return params;
     }
 
+    /**
+     * The dialect's own answer to a request from the worker, before any handler is asked; or
+     * {@link ServerRequestHandler#NOT_HANDLED} to leave it to the application.
+     */
+    Object ownAnswer(String method) {
+        return ServerRequestHandler.NOT_HANDLED;
+    }
+
     /** Whether method names that start with {@code processio/} are the dialect's and closed to calls. */
     boolean reservesProcessioMethods() {
         return false;

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers the requests a worker sends to the host (MCP's {@code roots/list},
- * {@code sampling/createMessage}, ...): with the application's {@link ServerRequestHandler}, or
+ * {@code sampling/createMessage}, ...): those of the dialect itself (MCP {@code ping}) at once,
+ * the others with the application's {@link ServerRequestHandler}, or
  * with -32601 when there is none or it does not serve the method, so that the worker never waits
  * for an answer that will not come. Every request gets exactly one answer.
  *
@@ -26,15 +27,22 @@ final class WorkerRequests {
     private final Worker worker;
     private final RpcCodec codec;
     private final ServerRequestHandler handler;
+    private final WorkerProtocol protocol;
 
-    WorkerRequests(Worker worker, RpcCodec codec, ServerRequestHandler handler) {
+    WorkerRequests(Worker worker, RpcCodec codec, WorkerProtocol protocol) {
         this.worker = worker;
         this.codec = codec;
-        this.handler = handler;
+        this.protocol = protocol;
+        this.handler = protocol.handler;
     }
 
     void answer(RpcRequest request) {
         LOG.debug("[{}] {} sent request {} (id {})", worker.pool(), worker.label(), request.method(), request.id());
+        Object own = protocol.ownAnswer(request.method());
+        if (own != ServerRequestHandler.NOT_HANDLED) {
+            send(request, () -> codec.reply(request.id(), own));
+            return;
+        }
         if (handler == null) {
             notFound(request);
             return;

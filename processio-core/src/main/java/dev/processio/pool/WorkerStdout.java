@@ -39,7 +39,7 @@ final class WorkerStdout implements LineReader.Sink, RpcCodec.ResultTypes {
         this.held = worker.held();
         this.decoder = codec.decoder();
         this.protocol = worker.protocol();
-        this.requests = new WorkerRequests(worker, codec, protocol.handler);
+        this.requests = new WorkerRequests(worker, codec, protocol);
     }
 
     @Override
