@@ -28,7 +28,8 @@ class RenderController {
     /** What the page needs to know about the server. */
     @GetMapping("/api/config")
     Map<String, Object> config() {
-        return Map.of("chaos", chaos, "maxChars", renderer.maxChars(), "pool", renderer.pool());
+        return Map.of("chaos", chaos, "maxChars", renderer.maxChars(), "pool", renderer.pool(),
+                "docsPool", DocsServerFiles.POOL);
     }
 
     record RenderRequest(String markdown) {
