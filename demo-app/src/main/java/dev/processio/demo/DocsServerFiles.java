@@ -25,16 +25,16 @@ import org.springframework.util.StringUtils;
  * serves real directories only, so this bean copies {@code classpath:mcp/} (the server bundle
  * built by {@code npm run build}, its licence texts and the sample documents under
  * {@code docs/}) into a new temporary directory, and sets it as the {@code docs} pool's working
- * directory. The starter's own copying of {@code classpath:} modules covers
- * {@code node.module} only, which a pool that runs a command does not have; a customizer is the
+ * directory. The starter copies {@code classpath:} modules for {@code node.module} and
+ * {@code python.module} only, which a pool that runs a command does not have; a customizer is the
  * one hook that can give the pool a directory made at start-up, with no configuration key
  * naming a path that does not exist yet.
  *
- * <p>{@link Files#createTempDirectory} makes the directory readable by its owner only. It is
- * deleted when the context closes: beans are destroyed after the lifecycle has stopped, and the
- * starter's lifecycle closes every pool, waiting for its workers to exit, so no server still
- * runs in it. A JVM killed with SIGKILL leaves it behind ({@code processio-demo-docs-*}, about
- * 1.5 MB).
+ * <p>{@link Files#createTempDirectory} makes the directory readable by its owner only (on a POSIX
+ * file system). It is deleted when the context closes: beans are destroyed after the lifecycle
+ * has stopped, and the starter's lifecycle closes every pool, waiting for its workers to exit,
+ * so no server still runs in it. A JVM killed with SIGKILL leaves it behind
+ * ({@code processio-demo-docs-*}, about 1.5 MB).
  *
  * <p>Thread-safe: the directory is fixed at construction; {@link #close()} may run once at the end.
  */
@@ -86,7 +86,7 @@ class DocsServerFiles implements NodeBridgeOptionsCustomizer, AutoCloseable {
             }
             files++;
         }
-        log.info("docs pool: copied {} files of {} to {}", files, LOCATION, target);
+        log.info("[{}] copied {} files of {} to {}", POOL, files, LOCATION, target);
     }
 
     /** The working directory of the {@code docs} pool's servers. */
@@ -111,7 +111,7 @@ class DocsServerFiles implements NodeBridgeOptionsCustomizer, AutoCloseable {
         try (Stream<Path> files = Files.walk(directory)) {
             files.sorted(Comparator.reverseOrder()).forEach(DocsServerFiles::deleteOne);
         } catch (IOException | UncheckedIOException e) {
-            log.warn("docs pool: cannot delete {}: {}", directory, e.getMessage());
+            log.warn("[{}] cannot delete {}: {}", POOL, directory, e.getMessage());
         }
     }
 
