@@ -19,7 +19,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 /**
  * Answers bridge failures as RFC 9457 problem details, each with the HTTP status a client can act
  * on and a {@code code} property that names the failure: 504 the call timed out, 503 no worker can
- * take calls, 429 the pool's queues are full, 502 the worker died holding the call.
+ * take calls, 429 the pool's queues are full, 502 the worker died holding the call, or a tool of
+ * the docs pool's MCP server failed. The {@code pool} property says which pool it was.
  */
 @RestControllerAdvice
 class BridgeProblems {
@@ -28,7 +29,7 @@ class BridgeProblems {
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> timeout(BridgeTimeoutException e) {
-        return problem(HttpStatus.GATEWAY_TIMEOUT, "worker-timeout", "Renderer timed out", e);
+        return problem(HttpStatus.GATEWAY_TIMEOUT, "worker-timeout", "Worker timed out", e);
     }
 
     @ExceptionHandler
@@ -38,12 +39,12 @@ class BridgeProblems {
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> disposed(BridgeDisposedException e) {
-        return problem(HttpStatus.SERVICE_UNAVAILABLE, "pool-closed", "Renderer shutting down", e);
+        return problem(HttpStatus.SERVICE_UNAVAILABLE, "pool-closed", "Pool shutting down", e);
     }
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> rejected(BridgeRejectedException e) {
-        return problem(HttpStatus.TOO_MANY_REQUESTS, "pool-busy", "Renderer busy", e);
+        return problem(HttpStatus.TOO_MANY_REQUESTS, "pool-busy", "Pool busy", e);
     }
 
     @ExceptionHandler
@@ -68,6 +69,17 @@ class BridgeProblems {
     @ExceptionHandler
     ResponseEntity<ProblemDetail> other(BridgeException e) {
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "bridge-error", "Bridge error", e);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> tool(ToolFailedException e) {
+        log.warn("Tool failed (502): {}", e.getMessage());
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY, e.getMessage());
+        body.setTitle("Tool failed");
+        body.setProperty("code", "tool-failed");
+        body.setProperty("pool", e.pool());
+        body.setProperty("tool", e.tool());
+        return ResponseEntity.status(HttpStatus.BAD_GATEWAY).body(body);
     }
 
     @ExceptionHandler

@@ -23,6 +23,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -30,8 +31,9 @@ import org.springframework.test.annotation.DirtiesContext;
 
 /**
  * The page in headless Chromium (Debian's chromium and chromium-driver): typing renders a preview,
- * and the dashboard shows worker tiles with live data. Skipped when Chromium is not installed,
- * unless PROCESSIO_REQUIRE_BROWSER=1, as in CI, where that fails.
+ * the dashboard shows worker tiles with live data, and a sample document picked from the docs
+ * pool's MCP server is previewed, with that server on the docs pool's tiles. Skipped when Chromium
+ * is not installed, unless PROCESSIO_REQUIRE_BROWSER=1, as in CI, where that fails.
  */
 @ExtendWith(NoLeaks.AfterAllTests.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -108,6 +110,30 @@ class BrowserTests {
         // Live: a second sample of the calls timer has been turned into a rate.
         wait.until(d -> texts("#rate").stream().anyMatch(rate -> rate.matches("[0-9.]+")));
         assertThat(browser.findElement(By.id("chaos")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void aPickedSampleIsPreviewedAndTheDocsPoolShowsItsServer() {
+        browser.get("http://localhost:" + port + "/");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+
+        // The list is filled once, from GET /api/docs, and never replaced, so the element stays valid.
+        wait.until(d -> texts("#docs-select option").contains("dialects.md"));
+        new Select(browser.findElement(By.id("docs-select"))).selectByValue("dialects.md");
+
+        wait.until(d -> texts("#preview h1").equals(List.of("Dialects")));
+        assertThat(browser.executeScript("return document.querySelector('#editor').value"))
+                .asString().startsWith("# Dialects\n");
+        assertThat(texts("#preview table")).hasSize(1);
+        assertThat(texts("#render-info")).singleElement().asString()
+                .matches("dialects\\.md: read by pool \"docs\" · rendered by worker \\d+ · [0-9.]+ ms");
+
+        wait.until(d -> texts("#docs-tiles .tile.READY dd.server").stream()
+                .anyMatch(server -> server.startsWith("secure-filesystem-server ")));
+        assertThat(texts("#docs-tiles .tile dd.protocol")).isNotEmpty().allSatisfy(v -> assertThat(v).isEqualTo("2025-11-25"));
+        assertThat(texts("#docs-pool-name")).containsExactly("pool \"docs\"");
+        // The render pool's tiles name the processio runtime instead.
+        assertThat(texts("#tiles .tile dd.server")).isNotEmpty().allSatisfy(v -> assertThat(v).startsWith("processio "));
     }
 
     /** The text of every element matching {@code css}, read in one script so none can go stale in between. */

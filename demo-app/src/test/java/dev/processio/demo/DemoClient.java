@@ -44,9 +44,14 @@ final class DemoClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
-    /** The default pool as {@code /actuator/processio} shows it. */
+    /** The default pool, the render pool, as {@code /actuator/processio} shows it. */
     JsonNode pool() {
-        return get("/actuator/processio").body().get("pools").get("default");
+        return pool("default");
+    }
+
+    /** A pool as {@code /actuator/processio} shows it. */
+    JsonNode pool(String name) {
+        return get("/actuator/processio").body().get("pools").get(name);
     }
 
     List<JsonNode> workers() {
