@@ -124,6 +124,7 @@ class JsonRpcDialectTests {
                         case "roots/list" -> Map.of("roots", List.of(Map.of("uri", "file:///data")));
                         case "slow/thing" -> CompletableFuture.supplyAsync(() -> "later");
                         case "broken/thing" -> throw new IllegalStateException("no such thing");
+                        case "assert/thing" -> throw new AssertionError("a bug in the handler");
                         default -> ServerRequestHandler.NOT_HANDLED;
                     };
                 }));
@@ -136,6 +137,10 @@ class JsonRpcDialectTests {
         assertThat(broken.at("/error/message").asString()).contains("no such thing");
         assertThat(bridge.call("ask", Map.of("method", "other/thing"), JsonNode.class).at("/error/code").asInt())
                 .isEqualTo(-32601);
+        // Not only exceptions: an Error of the handler is answered too, and the stdout thread reads on.
+        JsonNode assertion = bridge.call("ask", Map.of("method", "assert/thing"), JsonNode.class);
+        assertThat(assertion.at("/error/message").asString()).contains("a bug in the handler");
+        assertThat(bridge.call("add", Map.of("a", 1, "b", 2), Integer.class)).isEqualTo(3);
         assertThat(seen).first().isEqualTo("test roots/list {\"from\":\"jsonrpc-server\"}");
         assertThat(bridge.snapshot().workers().get(0).state()).isEqualTo(WorkerState.READY);
     }

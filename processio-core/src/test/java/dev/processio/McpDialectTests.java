@@ -140,6 +140,37 @@ class McpDialectTests {
         assertThat(bridge.snapshot().restarts().values().stream().mapToLong(Long::longValue).sum()).isZero();
     }
 
+    /**
+     * The first worker starts slowly, so that its server/discover probe times out and it falls back
+     * to initialize; the second starts at once and would speak the stateless revision, but the
+     * pool's calls are written for the first one's version, so it is held to it.
+     */
+    @Test
+    void laterWorkersAreHeldToTheVersionTheFirstOneNegotiated() throws Exception {
+        Path marker = data.resolve("started-once");
+        List<String> command = new ArrayList<>(List.of("sh", "-c",
+                "if [ ! -e \"$0\" ]; then touch \"$0\"; sleep 3; fi; exec \"$@\"", marker.toString()));
+        command.addAll(McpServers.stateless("--legacy-too"));
+        NodeBridge bridge = start(NodeBridgeOptions.builder().name("held").command(command).dialect(Dialect.MCP)
+                .startupTimeout(Duration.ofSeconds(4)).minWorkers(1).maxWorkers(2).maxInFlightPerWorker(1));
+        assertThat(bridge.snapshot().workers().get(0).server().protocolVersion()).isEqualTo("2025-11-25");
+        McpTools tools = McpTools.of(bridge);
+        List<CompletableFuture<McpTools.Result>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            calls.add(tools.callAsync("sleep", Map.of("ms", 300), CallOptions.DEFAULTS));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> bridge.snapshot().workers().stream()
+                .filter(w -> w.state() == WorkerState.READY).count() == 2);
+        for (CompletableFuture<McpTools.Result> call : calls) {
+            assertThat(call.join().isError()).isFalse();
+        }
+        assertThat(bridge.snapshot().workers()).allSatisfy(w -> assertThat(w.server().protocolVersion())
+                .isEqualTo("2025-11-25"));
+        for (int i = 0; i < 10; i++) {
+            assertThat(tools.call("echo", Map.of("text", "t" + i)).text()).isEqualTo("t" + i);
+        }
+    }
+
     @Test
     void theServersPingIsAnsweredAndItsOtherRequestsGetMethodNotFound() {
         NodeBridge bridge = stateless(UnaryOperator.identity());

@@ -4,8 +4,6 @@ import dev.processio.BridgeTimeoutException;
 import dev.processio.RestartCause;
 import dev.processio.WorkerState;
 import dev.processio.io.ProcessIO;
-import dev.processio.protocol.JsonRpc;
-import dev.processio.protocol.RpcCodec;
 import dev.processio.protocol.RpcReply;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
@@ -63,7 +61,6 @@ final class Housekeeper {
     private Dispatcher dispatcher;
     private Recycler recycler;
     private Gate gate;
-    private RpcCodec codec;
     private AtomicLong ids;
     private long heartbeatNanos;
     private long pingTimeoutNanos;
@@ -85,13 +82,12 @@ final class Housekeeper {
 
     /** Wires the parts the tick and sweep act on, and starts the tick. */
     void start(Slot[] slots, Supervisor supervisor, Dispatcher dispatcher, Recycler recycler, Gate gate,
-            RpcCodec codec, AtomicLong ids, Duration heartbeat, Duration pingTimeout) {
+            AtomicLong ids, Duration heartbeat, Duration pingTimeout) {
         this.slots = slots;
         this.supervisor = supervisor;
         this.dispatcher = dispatcher;
         this.recycler = recycler;
         this.gate = gate;
-        this.codec = codec;
         this.ids = ids;
         this.heartbeatNanos = heartbeat.isZero() ? 0 : saturatedNanos(heartbeat);
         this.pingTimeoutNanos = saturatedNanos(pingTimeout);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -25,14 +26,18 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li><b>initialize</b> (2025-11-25 and earlier): {@code initialize}, whose result names the
  *       version, then {@code notifications/initialized}; heartbeat {@code ping}.</li>
  * </ul>
- * Unless {@code processio.worker.mcp.protocol-version} pins a version, a worker is first asked
- * {@code server/discover} (the specification's probe for stdio); any answer that does not show a
- * stateless server (such as -32601 from the servers of TypeScript SDK 1.x), or no answer within
- * {@value #DISCOVER_TIMEOUT_MILLIS} ms, falls back to {@code initialize}. Cancel is
- * {@code notifications/cancelled {requestId, reason}} in both.
+ * The pool speaks one version, since a call's frame is written once, before a worker is chosen:
+ * the pinned one ({@code processio.worker.mcp.protocol-version}), else the one the pool's first
+ * worker to start negotiated, which every later worker is then held to, as if pinned. Without
+ * either, a worker is first asked {@code server/discover} (the specification's probe for stdio);
+ * any answer that does not show a stateless server (such as -32601 from the servers of the
+ * TypeScript SDK 1.x), or no answer within half the start-up timeout, falls back to
+ * {@code initialize}. A worker that ends up with another version than the pool's fails to start,
+ * and its replacement is held to the pool's. Cancel is {@code notifications/cancelled {requestId,
+ * reason}} in both.
  *
- * <p>Thread-safe: what it remembers per worker is in a concurrent map, the last negotiated
- * version in a volatile field.
+ * <p>Thread-safe: what it remembers per worker is in a concurrent map, the pool's version in an
+ * atomic reference, set once.
  */
 final class McpProtocol extends WorkerProtocol {
 
@@ -42,8 +47,6 @@ final class McpProtocol extends WorkerProtocol {
     /** The revisions with an {@code initialize} handshake that processio speaks, newest first. */
     static final List<String> INITIALIZE_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
 
-    /** How long a worker has to answer the {@code server/discover} probe before processio tries {@code initialize}. */
-    static final long DISCOVER_TIMEOUT_MILLIS = 5000;
 
     static final String META_VERSION = "io.modelcontextprotocol/protocolVersion";
     static final String META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
@@ -53,14 +56,17 @@ final class McpProtocol extends WorkerProtocol {
     private static final Map<String, String> CLIENT_INFO = Map.of("name", "processio", "version", clientVersion());
 
     private final String pinned;
+    /** How long a worker has to answer the {@code server/discover} probe: half the start-up timeout. */
+    private final long discoverTimeoutMillis;
     /** The version each worker negotiated. */
     private final Map<Worker, String> versions = new ConcurrentHashMap<>();
-    /** The version the last worker to start negotiated, or {@code null} before any. */
-    private volatile String negotiated;
+    /** The pool's version once its first worker has started: set once. */
+    private final AtomicReference<String> negotiated = new AtomicReference<>();
 
     McpProtocol(NodeBridgeOptions options, RpcCodec codec, LongSupplier ids) {
         super(options, codec, ids);
         this.pinned = options.mcpProtocolVersion();
+        this.discoverTimeoutMillis = Math.max(1, options.startupTimeout().toMillis() / 2);
         if (pinned != null && !STATELESS_VERSIONS.contains(pinned) && !INITIALIZE_VERSIONS.contains(pinned)) {
             throw new IllegalArgumentException("invalid processio options for pool '" + pool
                     + "': processio.worker.mcp.protocol-version " + pinned + " is not a version processio speaks: "
@@ -82,18 +88,37 @@ final class McpProtocol extends WorkerProtocol {
     @Override
     CompletableFuture<ServerInfo> handshake(WorkerStartup startup) {
         Worker worker = startup.worker();
+        String held = poolVersion();
         CompletableFuture<ServerInfo> info;
-        if (pinned != null) {
-            info = isStateless(pinned) ? discover(startup, pinned, 0) : initialize(startup, pinned);
+        if (held != null) {
+            info = isStateless(held) ? discover(startup, held, 0) : initialize(startup, held);
         } else {
-            info = discover(startup, STATELESS_VERSIONS.get(0), DISCOVER_TIMEOUT_MILLIS)
+            info = discover(startup, STATELESS_VERSIONS.get(0), discoverTimeoutMillis)
                     .exceptionallyCompose(e -> fallBack(startup, WorkerStartup.cause(e)));
         }
         return info.thenApply(i -> {
             versions.put(worker, i.protocolVersion());
-            negotiated = i.protocolVersion();
             return i;
         });
+    }
+
+    /** The version every worker of the pool must speak: pinned, or the first worker's; {@code null} before that. */
+    private String poolVersion() {
+        return pinned != null ? pinned : negotiated.get();
+    }
+
+    /**
+     * A worker has started: the first one fixes the pool's version. A worker that negotiated
+     * another one, while others started at the same time, fails; its replacement is held to it.
+     */
+    @Override
+    void started(WorkerStartup startup, ServerInfo info) {
+        String version = info.protocolVersion();
+        if (!negotiated.compareAndSet(null, version) && !negotiated.get().equals(version)) {
+            throw startup.failed("mcp version", "it negotiated protocol version " + version + ", but the pool"
+                    + " speaks " + negotiated.get() + ", which its first worker negotiated; a replacement will be"
+                    + " held to it (pin it with processio.worker.mcp.protocol-version)");
+        }
     }
 
     /** {@code server/discover} with {@code version} in its {@code _meta}: the stateless revision. */
@@ -105,7 +130,8 @@ final class McpProtocol extends WorkerProtocol {
         return startup.call("mcp server/discover", "server/discover", Map.of("_meta", meta), timeoutMillis, false)
                 .thenApply(result -> {
                     List<String> supported = strings(result, "supportedVersions");
-                    String chosen = pinned != null ? (supported.contains(pinned) ? pinned : null)
+                    String held = poolVersion();
+                    String chosen = held != null ? (supported.contains(held) ? held : null)
                             : STATELESS_VERSIONS.stream().filter(supported::contains).findFirst().orElse(null);
                     if (chosen == null) {
                         throw new NotStateless(supported);
@@ -140,9 +166,11 @@ final class McpProtocol extends WorkerProtocol {
             if (answered == null) {
                 throw startup.failed("mcp initialize", "its result has no protocolVersion: " + result);
             }
-            if (pinned != null && !pinned.equals(answered)) {
+            String held = poolVersion();
+            if (held != null && !held.equals(answered)) {
                 throw startup.failed("mcp initialize", "the server answered with protocol version " + answered
-                        + ", but processio.worker.mcp.protocol-version pins " + pinned);
+                        + ", but " + (pinned != null ? "processio.worker.mcp.protocol-version pins " + pinned
+                                : "the pool speaks " + held + ", which its first worker negotiated"));
             }
             if (!INITIALIZE_VERSIONS.contains(answered)) {
                 throw startup.failed("mcp initialize", "the server speaks protocol version " + answered
@@ -196,15 +224,17 @@ final class McpProtocol extends WorkerProtocol {
     /**
      * Adds the stateless revision's {@code _meta} members to a request's params, unless the pool's
      * workers are known to speak an {@code initialize} revision. The frame is written once, before
-     * a worker is chosen, so the version is the pool's: the pinned one, else the one its workers
-     * negotiated last, else the newest stateless one. A server of an {@code initialize} revision
-     * ignores these members, which are reserved for MCP.
+     * a worker is chosen, so the version is the pool's: the pinned one, else the one its first
+     * worker negotiated, else (before any worker has started) the newest stateless one. A server of
+     * an {@code initialize} revision ignores these members, which are reserved for MCP. The
+     * application's own {@code _meta} members stay, except the protocol version.
      *
      * @throws BridgeProtocolException when {@code params} is not a JSON object, as MCP requires
      */
     @Override
     Object requestParams(Object params) {
-        String version = pinned != null ? pinned : negotiated != null ? negotiated : STATELESS_VERSIONS.get(0);
+        String held = poolVersion();
+        String version = held != null ? held : STATELESS_VERSIONS.get(0);
         if (!isStateless(version)) {
             return params;
         }
@@ -212,7 +242,11 @@ final class McpProtocol extends WorkerProtocol {
         if (!(tree instanceof ObjectNode object)) {
             throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params, not " + tree);
         }
-        ObjectNode meta = object.get("_meta") instanceof ObjectNode m ? m : object.putObject("_meta");
+        JsonNode given = object.get("_meta");
+        if (given != null && !given.isObject()) {
+            throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params._meta, not " + given);
+        }
+        ObjectNode meta = given != null ? (ObjectNode) given : object.putObject("_meta");
         meta.put(META_VERSION, version);
         if (!meta.has(META_CAPABILITIES)) {
             meta.putObject(META_CAPABILITIES);

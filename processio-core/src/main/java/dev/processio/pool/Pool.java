@@ -108,7 +108,7 @@ public final class Pool {
         this.recycler = new Recycler(options, slots, supervisor, dispatcher, metrics, housekeeper);
         recyclerRef[0] = recycler;
         view.attach(supervisor, dispatcher);
-        housekeeper.start(slots, supervisor, dispatcher, recycler, gate, codec, ids, options.healthCheckInterval(),
+        housekeeper.start(slots, supervisor, dispatcher, recycler, gate, ids, options.healthCheckInterval(),
                 options.healthCheckTimeout());
         this.shutdownHook = new Thread(this::close, "processio-" + name + "-shutdown-hook");
     }
@@ -177,10 +177,13 @@ public final class Pool {
         if (supervisor.isClosed()) {
             return dispatcher.failedNow(dispatcher.disposed());
         }
-        if (method == null || method.isEmpty()
-                || (protocol.reservesProcessioMethods() && method.startsWith(JsonRpc.RESERVED_PREFIX))) {
-            throw new IllegalArgumentException("method must be a non-empty name outside '"
-                    + JsonRpc.RESERVED_PREFIX + "', was '" + method + "'");
+        if (protocol.reservesProcessioMethods()) {
+            if (method == null || method.isEmpty() || method.startsWith(JsonRpc.RESERVED_PREFIX)) {
+                throw new IllegalArgumentException("method must be a non-empty name outside '"
+                        + JsonRpc.RESERVED_PREFIX + "', was '" + method + "'");
+            }
+        } else if (method == null || method.isEmpty()) {
+            throw new IllegalArgumentException("method must be a non-empty name, was '" + method + "'");
         }
         long id = ids.getAndIncrement();
         byte[] frame;

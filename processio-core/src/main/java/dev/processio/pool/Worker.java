@@ -193,12 +193,14 @@ final class Worker implements ProcessIO.Owner {
         pid = process.pid();
         label = "worker " + slot + " (pid " + pid + ")";
         String threadPrefix = "processio-" + settings.pool() + "-w" + slot;
+        // stdin first: the stdout thread may answer a request of the worker's at once, and starting
+        // it publishes what was set before.
         stderr = new StderrLog(settings.pool(), slot, pid, this::streamEnded);
+        stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
         stderrReader = new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, stderr)
                 .start(threadPrefix + "-stderr");
         stdoutReader = new LineReader(process.getInputStream(), settings.maxFrameSize() - 1, false, new WorkerStdout(this, codec))
                 .start(threadPrefix + "-stdout");
-        stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
         // On a processio thread: the default async executor of onExit() would make unnamed ones.
         process.onExit().whenCompleteAsync((p, e) -> processExited(), this::runSoon);
         ScheduledFuture<?> timeout = scheduler.schedule(this::readyTimedOut, settings.startupTimeout().toMillis(),
@@ -220,10 +222,11 @@ final class Worker implements ProcessIO.Owner {
             e = b;
         } else if (cause instanceof WorkerStartup.StepRefused refused) {
             e = refused.failure;
-        } else if (cause instanceof WorkerLostException || cause instanceof StdinWriteException
-                || cause instanceof dev.processio.BridgeRejectedException) {
+        } else if (cause instanceof WorkerLostException || cause instanceof StdinWriteException) {
             // The process is gone or going: its exit fails the start-up, with its exit status.
             return;
+        } else if (cause instanceof dev.processio.BridgeRejectedException) {
+            e = startup.failed(startup.step(), "its stdin queue is full: the worker does not read its requests");
         } else {
             e = startup.failed(startup.step(), cause.getMessage());
         }

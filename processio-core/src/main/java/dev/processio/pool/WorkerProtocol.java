@@ -54,6 +54,13 @@ abstract class WorkerProtocol {
         };
     }
 
+    /**
+     * A worker's start-up has succeeded, init calls included: the last word on it. Throws the
+     * worker's start-up failure when the pool cannot use it after all.
+     */
+    void started(WorkerStartup startup, ServerInfo info) {
+    }
+
     /** A worker has ended: forget what was kept about it. */
     void ended(Worker worker) {
     }
@@ -125,15 +132,15 @@ abstract class WorkerProtocol {
             return startup.readyNotice().thenApply(Processio::serverInfo);
         }
 
+        /** {@code runtime} and {@code methods} are informative: what is not a string is left out. */
         private static ServerInfo serverInfo(JsonNode ready) {
             Map<String, Object> capabilities = new LinkedHashMap<>();
             JsonNode methods = ready.get("methods");
             if (methods != null && methods.isArray()) {
-                capabilities.put("methods", methods.valueStream().map(JsonNode::asString).toList());
+                capabilities.put("methods", strings(ready, "methods"));
             }
-            JsonNode runtime = ready.get("runtime");
-            return new ServerInfo("processio", runtime == null || runtime.isNull() ? null : runtime.asString(),
-                    Integer.toString(JsonRpc.PROTOCOL_VERSION), Map.copyOf(capabilities));
+            return new ServerInfo("processio", text(ready, "runtime"), Integer.toString(JsonRpc.PROTOCOL_VERSION),
+                    Map.copyOf(capabilities));
         }
 
         @Override

@@ -15,6 +15,10 @@ import org.slf4j.LoggerFactory;
  * with -32601 when there is none or it does not serve the method, so that the worker never waits
  * for an answer that will not come. Every request gets exactly one answer.
  *
+ * <p>At most {@value #MAX_OPEN} requests of one worker are open (handled, but not answered yet)
+ * at once; more are answered with -32603 at once, so that a worker that floods the host with
+ * requests cannot make it start unbounded work.
+ *
  * <p>Called on the worker's stdout thread; an answer from a {@link CompletionStage} is written from
  * the thread that completes it. The answer is offered to the stdin queue without waiting: when the
  * queue is full the answer is dropped and logged, since a worker that does not read its stdin is
@@ -28,6 +32,11 @@ final class WorkerRequests {
     private final RpcCodec codec;
     private final ServerRequestHandler handler;
     private final WorkerProtocol protocol;
+    /** Requests handed to the handler and not answered yet. */
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The most requests of one worker that wait for the handler's answer at once. */
+    static final int MAX_OPEN = 64;
 
     WorkerRequests(Worker worker, RpcCodec codec, WorkerProtocol protocol) {
         this.worker = worker;
@@ -47,17 +56,27 @@ final class WorkerRequests {
             notFound(request);
             return;
         }
+        if (open.incrementAndGet() > MAX_OPEN) {
+            open.decrementAndGet();
+            send(request, () -> codec.errorReply(request.id(), JsonRpc.INTERNAL_ERROR, "the host is busy: "
+                    + MAX_OPEN + " requests of this worker wait for an answer already"));
+            return;
+        }
         Object result;
         try {
             result = handler.handle(worker.pool(), request.method(), request.params());
-        } catch (Exception | LinkageError e) {
+        } catch (VirtualMachineError e) {
+            open.decrementAndGet();
+            throw e;
+        } catch (Throwable e) {
+            // Any other error of the handler is its own: the stdout thread must go on reading.
+            open.decrementAndGet();
             failed(request, e);
             return;
         }
-        if (result == ServerRequestHandler.NOT_HANDLED) {
-            notFound(request);
-        } else if (result instanceof CompletionStage<?> stage) {
+        if (result instanceof CompletionStage<?> stage) {
             stage.whenComplete((value, error) -> {
+                open.decrementAndGet();
                 if (error != null) {
                     failed(request, WorkerStartup.cause(error));
                 } else {
@@ -67,7 +86,12 @@ final class WorkerRequests {
                 }
             });
         } else {
-            send(request, () -> codec.reply(request.id(), result));
+            open.decrementAndGet();
+            if (result == ServerRequestHandler.NOT_HANDLED) {
+                notFound(request);
+            } else {
+                send(request, () -> codec.reply(request.id(), result));
+            }
         }
     }
 
@@ -81,8 +105,9 @@ final class WorkerRequests {
 
     private void failed(RpcRequest request, Throwable e) {
         LOG.warn("[{}] the handler of {}'s request {} failed", worker.pool(), worker.label(), request.method(), e);
+        String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
         send(request, () -> codec.errorReply(request.id(), JsonRpc.INTERNAL_ERROR,
-                "the host failed to answer " + request.method() + ": " + e));
+                "the host failed to answer " + request.method() + ": " + reason));
     }
 
     private void send(RpcRequest request, java.util.function.Supplier<byte[]> frame) {

@@ -19,9 +19,11 @@ import tools.jackson.databind.JsonNode;
 /**
  * The start-up of one worker, step by step: the dialect's handshake ({@link WorkerProtocol#handshake}),
  * then each init call, which must answer with a result, then the init notifications. Each step is
- * sent when the one before it has answered, so steps run on the worker's stdout thread (or, for the
- * first, on the thread that launched the worker); a step's frame is offered to the stdin queue,
- * which is empty at start-up, so no step blocks.
+ * sent when the one before it has ended: on the worker's stdout thread (an answer), the thread
+ * that launched the worker (the first step), or the pool's scheduler thread (a step that timed
+ * out). A step's frame is offered to the stdin queue without waiting; the queue holds at most a
+ * few answers to the worker's own requests at that point, so a full one means a worker that does
+ * not read, and fails the start-up.
  *
  * <p>{@link #step} names the step in progress, for the start-up timeout's message. Thread-safe:
  * the steps follow one another, and what they share is volatile or in futures.
@@ -61,6 +63,7 @@ final class WorkerStartup {
             done = done.thenCompose(info -> call(name, m.method(), m.params(), 0, false).thenApply(result -> info));
         }
         return done.thenApply(info -> {
+            protocol.started(this, info);
             for (int i = 0; i < initNotifications.size(); i++) {
                 InitMessage m = initNotifications.get(i);
                 step = "init-notifications[" + i + "] (" + m.method() + ")";
