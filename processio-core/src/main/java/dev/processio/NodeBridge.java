@@ -115,8 +115,11 @@ public final class NodeBridge implements AutoCloseable {
         try {
             return pending.get();
         } catch (InterruptedException e) {
+            // Cancelled as by the caller: out of the queue, or the worker is told and stays alive.
+            pending.cancel(true);
             Thread.currentThread().interrupt();
-            throw new BridgeException(pool.name(), "interrupted while waiting for call '" + method + "'", e);
+            throw new BridgeException(pool.name(), "interrupted while waiting for call '" + method
+                    + "'; the call is cancelled", e);
         } catch (ExecutionException e) {
             throw unwrap(e.getCause());
         }

@@ -110,6 +110,9 @@ public final class NodeBridgeOptions {
     public Duration idleTimeout() { return values.idleTimeout; }
     public Duration callTimeout() { return values.callTimeout; }
 
+    /** How long a cancelled call's place on its worker stays taken while the worker has not answered. */
+    public Duration callCancelGrace() { return values.callCancelGrace; }
+
     public int writeQueueFrames() { return values.writeQueueFrames; }
     public long writeQueueBytes() { return values.writeQueueBytes; }
     public Backpressure backpressure() { return values.backpressure; }
@@ -194,6 +197,7 @@ public final class NodeBridgeOptions {
         private Duration acquireTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofMinutes(10);
         private Duration callTimeout = Duration.ofSeconds(30);
+        private Duration callCancelGrace = Duration.ofSeconds(5);
         private int writeQueueFrames = 1024;
         private long writeQueueBytes = 64L << 20;
         private Backpressure backpressure = Backpressure.BLOCK;
@@ -358,6 +362,14 @@ public final class NodeBridgeOptions {
 
         /** {@code processio.call.timeout}: a call's time limit unless the call sets its own. */
         public Builder callTimeout(Duration timeout) { this.callTimeout = timeout; return this; }
+
+        /**
+         * {@code processio.call.cancel-grace}: after a call is cancelled, its place among the
+         * worker's {@code max-in-flight-per-worker} stays taken until the worker answers, or for
+         * this long, so that a worker that ignores cancels is not given more calls than it can
+         * hold. The worker is not blamed when the grace passes.
+         */
+        public Builder callCancelGrace(Duration grace) { this.callCancelGrace = grace; return this; }
 
         /** {@code processio.io.write-queue-frames}. */
         public Builder writeQueueFrames(int frames) { this.writeQueueFrames = frames; return this; }
@@ -538,6 +550,7 @@ public final class NodeBridgeOptions {
             notNegative(problems, "processio.pool.acquire-timeout", acquireTimeout);
             positive(problems, "processio.pool.idle-timeout", idleTimeout);
             positive(problems, "processio.call.timeout", callTimeout);
+            notNegative(problems, "processio.call.cancel-grace", callCancelGrace);
             atLeast(problems, "processio.io.write-queue-frames", writeQueueFrames, 1);
             atLeast(problems, "processio.io.write-queue-bytes", writeQueueBytes, 1);
             if (backpressure == null) {

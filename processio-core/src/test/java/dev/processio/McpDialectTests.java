@@ -120,6 +120,20 @@ class McpDialectTests {
     }
 
     @Test
+    void aCancelFromTheCallerSendsNotificationsCancelledWithItsReason() {
+        NodeBridge bridge = stateless(UnaryOperator.identity());
+        CompletableFuture<McpTools.Result> sleep = McpTools.of(bridge).callAsync("sleep", Map.of("ms", 30_000),
+                CallOptions.DEFAULTS);
+        await().until(() -> bridge.snapshot().workers().get(0).inFlight() == 1);
+        assertThat(sleep.cancel(true)).isTrue();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode last = McpTools.of(bridge).call("lastCancelled", Map.of()).structuredContent();
+            assertThat(last.get("reason").asString()).isEqualTo("cancelled by the caller");
+            assertThat(last.get("inFlight").asBoolean()).isTrue();
+        });
+    }
+
+    @Test
     void aStatelessServerIsDiscoveredAndEveryRequestCarriesTheVersion() {
         NodeBridge bridge = stateless(b -> b.minWorkers(2).maxWorkers(2)
                 .healthCheckInterval(Duration.ofMillis(200)));

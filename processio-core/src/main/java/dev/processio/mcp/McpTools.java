@@ -62,9 +62,20 @@ public final class McpTools {
         return Result.of(bridge.call("tools/call", params(name, arguments), JsonNode.class, options));
     }
 
-    /** Calls a tool; the future completes as {@link NodeBridge#callAsync} says. */
+    /**
+     * Calls a tool; the future completes as {@link NodeBridge#callAsync} says, and cancelling it
+     * cancels the call.
+     */
     public CompletableFuture<Result> callAsync(String name, Object arguments, CallOptions options) {
-        return bridge.callAsync("tools/call", params(name, arguments), JsonNode.class, options).thenApply(Result::of);
+        CompletableFuture<JsonNode> call = bridge.callAsync("tools/call", params(name, arguments), JsonNode.class,
+                options);
+        CompletableFuture<Result> result = call.thenApply(Result::of);
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                call.cancel(true);
+            }
+        });
+        return result;
     }
 
     private static Map<String, Object> params(String name, Object arguments) {

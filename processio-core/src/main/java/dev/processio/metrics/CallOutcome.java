@@ -11,7 +11,9 @@ public enum CallOutcome {
     REJECTED,
     UNAVAILABLE,
     DISPOSED,
-    PROTOCOL_ERROR;
+    PROTOCOL_ERROR,
+    /** The caller cancelled it: {@code cancel} on its future, or an interrupted {@code call}. */
+    CANCELLED;
 
     public String tag() {
         return name().toLowerCase(Locale.ROOT);

@@ -52,11 +52,13 @@ final class Dispatcher {
     private final MetricsTracker metrics;
     private final LongSupplier clock;
     private final long acquireTimeoutNanos;
+    /** {@code processio.call.cancel-grace}. */
+    private final long cancelGraceNanos;
     /** Calls made and not yet ended, waiting ones included. */
     private final AtomicInteger active = new AtomicInteger();
 
     Dispatcher(String name, Gate gate, PendingCalls pending, Supervisor supervisor, PoolView view,
-            MetricsTracker metrics, LongSupplier clock, long acquireTimeoutNanos) {
+            MetricsTracker metrics, LongSupplier clock, long acquireTimeoutNanos, long cancelGraceNanos) {
         this.view = view;
         this.name = name;
         this.gate = gate;
@@ -65,6 +67,7 @@ final class Dispatcher {
         this.metrics = metrics;
         this.clock = clock;
         this.acquireTimeoutNanos = acquireTimeoutNanos;
+        this.cancelGraceNanos = cancelGraceNanos;
     }
 
     /** Counts a new call as active; it must then be {@linkplain #dispatch dispatched}. */
@@ -152,11 +155,16 @@ final class Dispatcher {
             return;
         }
         e.worker.send(call, mayWait);
-        if (call.isFinished() && e.worker.cancel(call.id, "the host stopped waiting for it")) {
+        if (call.isCancelled()) {
+            // Cancelled while being handed over: the worker holds it now, so it hears of it.
+            e.worker.tellCancelled(call.id, CANCEL_REASON);
+        } else if (call.isFinished() && e.worker.cancel(call.id, "the host stopped waiting for it")) {
             // It timed out while being handed over, before the sweep could find it on the worker.
             release(call, Gate.Verdict.NONE, null);
         }
     }
+
+    private static final String CANCEL_REASON = "cancelled by the caller";
 
     /** Gives back the current attempt's lease, if nobody has yet. */
     private void release(PoolCall call, Gate.Verdict verdict, Throwable error) {
@@ -171,6 +179,16 @@ final class Dispatcher {
 
     /** The worker answered; on its stdout thread. */
     void replied(PoolCall call, RpcReply reply) {
+        if (call.isCancelled()) {
+            // The answer to a cancelled call: its place on the worker is free again, the answer late.
+            WorkerEntry e = call.leaseHolder();
+            release(call, Gate.Verdict.NONE, null);
+            if (e != null) {
+                supervisor.lateReply(e.worker, call.id);
+            }
+            drain();
+            return;
+        }
         release(call, Gate.Verdict.ANSWERED, null);
         if (reply.isError()) {
             RpcError e = reply.error();
@@ -220,7 +238,10 @@ final class Dispatcher {
         BridgeTimeoutException timeout = new BridgeTimeoutException(name, "call '" + call.method
                 + "' timed out after " + elapsedMillis + " ms on " + e.label() + " (call timeout " + timeoutMillis
                 + " ms: processio.call.timeout or CallOptions.timeout); the worker was asked to cancel it");
-        complete(call, null, timeout);
+        if (!complete(call, null, timeout)) {
+            // The caller cancelled it meanwhile: that path tells the worker, and blames nobody.
+            return;
+        }
         if (e.worker.cancel(call.id, "timed out after " + elapsedMillis + " ms")) {
             // The worker will never hand this call back: the lease ends here.
             supervisor.softFailure(e, dev.processio.RestartCause.TIMEOUT, e.label() + ": call '" + call.method
@@ -262,13 +283,38 @@ final class Dispatcher {
 
     /** A call a worker holds, looked at by the sweep. */
     void expireHeld(WorkerEntry e, PoolCall call, long now) {
-        if (call.isFinished()) {
+        if (call.isCancelled()) {
+            // Its place stays taken until the worker answers, or for the grace; the worker is not blamed.
+            if (now - call.cancelledNanos >= cancelGraceNanos && e.worker.forget(call.id)) {
+                release(call, Gate.Verdict.NONE, null);
+            }
+        } else if (call.isFinished()) {
             // Ended elsewhere while a worker still held it: let go of it, and tell the worker.
             if (e.worker.cancel(call.id, "the host stopped waiting for it")) {
                 release(call, Gate.Verdict.NONE, null);
             }
         } else if (call.expired(now)) {
             timedOut(call);
+        }
+    }
+
+    /**
+     * The caller cancelled the call and has won {@link PoolCall#finish()}; on the caller's thread.
+     * A call that waits leaves the queue and is never written; one that a worker holds stays held,
+     * and so keeps its place on the worker, until the worker answers or the cancel grace has
+     * passed (the sweep), and the worker is sent its dialect's cancel. A call on its way to a
+     * worker is caught by {@link #send} on either side of its write.
+     */
+    void cancelled(PoolCall call) {
+        long now = clock.getAsLong();
+        call.cancelledNanos = now == 0 ? 1 : now;
+        active.decrementAndGet();
+        metrics.callCompleted(CallOutcome.CANCELLED, now - call.startNanos);
+        WorkerEntry e = call.leaseHolder();
+        if (e == null) {
+            pending.remove(call);
+        } else {
+            e.worker.tellCancelled(call.id, CANCEL_REASON);
         }
     }
 
@@ -288,19 +334,20 @@ final class Dispatcher {
         return CompletableFuture.failedFuture(error);
     }
 
-    private void complete(PoolCall call, Object result, BridgeException error) {
+    /** Ends the call, unless someone else has (the caller's cancel, for one); returns whether this did. */
+    private boolean complete(PoolCall call, Object result, BridgeException error) {
         if (!call.finish()) {
-            return;
+            return false;
         }
         active.decrementAndGet();
         long took = clock.getAsLong() - call.startNanos;
         if (error == null) {
             metrics.callCompleted(CallOutcome.SUCCESS, took);
-            call.result.complete(result);
         } else {
             metrics.callCompleted(outcomeOf(error), took);
-            call.result.completeExceptionally(error);
         }
+        call.result.settle(result, error);
+        return true;
     }
 
     /** How a failure maps to a metrics outcome: the one place that decides it. */

@@ -19,6 +19,9 @@ import tools.jackson.databind.JavaType;
  */
 final class HeldRequests {
 
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Held> TOLD =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Held.class, "cancelTold");
+
     private final Map<Long, Held> held = new ConcurrentHashMap<>();
     /** Makes the exception for a request the worker was lost with: (written, cause). */
     private final BiFunction<Boolean, Throwable, WorkerLostException> lost;
@@ -58,6 +61,12 @@ final class HeldRequests {
         return h == null ? null : h.request.resultType();
     }
 
+    /** Marks a held request as cancelled by its caller: true once, while it is held. */
+    boolean markCancelled(long id) {
+        Held h = held.get(id);
+        return h != null && TOLD.compareAndSet(h, 0, 1);
+    }
+
     /** Takes a request back without reporting its end; returns whether it was still held. */
     boolean remove(long id) {
         return held.remove(id) != null;
@@ -93,6 +102,8 @@ final class HeldRequests {
         long end;
         /** Whether every byte of the frame has been handed to the pipe; set by the thread that wrote it, after {@code end}. */
         volatile boolean written;
+        /** 1 once the worker has been told that the caller cancelled it. */
+        volatile int cancelTold;
 
         Held(Worker.Request request) {
             this.request = request;

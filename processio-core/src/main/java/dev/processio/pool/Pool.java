@@ -103,7 +103,8 @@ public final class Pool {
         Gate gate = new Gate(slots, options.maxInFlightPerWorker(), supervisor,
                 e -> recyclerRef[0].capReached(e));
         this.dispatcher = new Dispatcher(name, gate, new PendingCalls(options.maxPending()), supervisor, view, metrics,
-                clock, Housekeeper.saturatedNanos(options.acquireTimeout()));
+                clock, Housekeeper.saturatedNanos(options.acquireTimeout()),
+                Housekeeper.saturatedNanos(options.callCancelGrace()));
         supervisor.attach(dispatcher);
         this.recycler = new Recycler(options, slots, supervisor, dispatcher, metrics, housekeeper);
         recyclerRef[0] = recycler;

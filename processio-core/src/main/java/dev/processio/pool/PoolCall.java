@@ -17,6 +17,12 @@ import tools.jackson.databind.JavaType;
  *
  * <p>It is the {@link Worker.Request} a worker holds, and hands the worker's report to the
  * {@link Dispatcher}.
+ *
+ * <h2>Cancel</h2>
+ * The caller's future is a {@link CallFuture}: {@code cancel}, or a completion from outside
+ * (such as {@code orTimeout}), passes the {@link #finish()} gate like any other end of the call,
+ * so the call ends exactly once, cancelled or completed, never both. The dispatcher then takes it
+ * out of the queue, or tells its worker ({@link Dispatcher#cancelled}).
  */
 final class PoolCall implements Worker.Request {
 
@@ -43,7 +49,7 @@ final class PoolCall implements Worker.Request {
      * The result in the caller's type. A future of its own, not the call itself: callers may keep
      * futures long after the call (in a cache), and the call holds the request and its worker.
      */
-    final CompletableFuture<Object> result = new CompletableFuture<>();
+    final CallFuture result = new CallFuture(this);
 
     /** 1 once someone has won {@link #finish}. */
     private volatile int finished;
@@ -56,6 +62,11 @@ final class PoolCall implements Worker.Request {
     volatile long queuedNanos;
     /** Idempotent retries so far. */
     volatile int retries;
+    /**
+     * When the caller cancelled it, on the pool's clock; {@code 0} until then. Written once, by
+     * the thread that won {@link #finish()} for the cancel, before the worker is told.
+     */
+    volatile long cancelledNanos;
 
     PoolCall(Dispatcher dispatcher, long id, String method, byte[] frame, JavaType resultType, boolean idempotent,
             long timeoutNanos, long nowNanos) {
@@ -125,5 +136,63 @@ final class PoolCall implements Worker.Request {
     /** Takes back the lease of the current attempt; non-null for exactly one caller per attempt. */
     WorkerEntry takeLease() {
         return LEASE.getAndSet(this, null);
+    }
+
+    /** Whether the caller cancelled it. */
+    boolean isCancelled() {
+        return cancelledNanos != 0;
+    }
+
+    /**
+     * The caller's future. The pool completes it with {@link #settle}, after winning
+     * {@link #finish()}; {@code cancel}, {@code complete} and {@code completeExceptionally} from
+     * outside must win that gate too, and then cancel the call. Dependent stages are plain
+     * {@link CompletableFuture}s.
+     */
+    static final class CallFuture extends CompletableFuture<Object> {
+
+        private final PoolCall call;
+
+        CallFuture(PoolCall call) {
+            this.call = call;
+        }
+
+        /** The pool's completion: the caller of this method has won {@link PoolCall#finish()}. */
+        void settle(Object value, Throwable error) {
+            if (error == null) {
+                super.complete(value);
+            } else {
+                super.completeExceptionally(error);
+            }
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            if (!call.finish()) {
+                return isCancelled();
+            }
+            call.dispatcher.cancelled(call);
+            return super.cancel(mayInterruptIfRunning);
+        }
+
+        /** Completed from outside ({@code completeOnTimeout}, for example): the call is cancelled. */
+        @Override
+        public boolean complete(Object value) {
+            if (!call.finish()) {
+                return false;
+            }
+            call.dispatcher.cancelled(call);
+            return super.complete(value);
+        }
+
+        /** Completed from outside ({@code orTimeout}, for example): the call is cancelled. */
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            if (!call.finish()) {
+                return false;
+            }
+            call.dispatcher.cancelled(call);
+            return super.completeExceptionally(ex);
+        }
     }
 }

@@ -286,6 +286,21 @@ final class Worker implements ProcessIO.Owner {
         return true;
     }
 
+    /**
+     * Tells the worker that the caller cancelled request {@code id}, with its dialect's cancel
+     * notification, once; the request stays held, so that its answer, or the cancel grace, ends
+     * it. Does nothing when the request is not held (not written yet, or ended).
+     */
+    void tellCancelled(long id, String reason) {
+        if (!held.markCancelled(id)) {
+            return;
+        }
+        byte[] frame = isAlive() ? protocol.cancel(id, reason) : null;
+        if (frame != null && frame.length <= settings.maxFrameSize()) {
+            stdin.offer(frame);
+        }
+    }
+
     /** A heartbeat request frame for this worker, or {@code null} when its dialect gives it none. */
     byte[] heartbeat(long id) {
         return protocol.heartbeat(this, id);

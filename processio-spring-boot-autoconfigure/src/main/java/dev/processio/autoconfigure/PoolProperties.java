@@ -165,6 +165,7 @@ public class PoolProperties {
         map.from(pool.idleTimeout).to(options::idleTimeout);
 
         map.from(call.timeout).to(options::callTimeout);
+        map.from(call.cancelGrace).to(options::callCancelGrace);
 
         map.from(io.writeQueueFrames).to(options::writeQueueFrames);
         map.from(io.writeQueueBytes).as(DataSize::toBytes).to(options::writeQueueBytes);
@@ -626,12 +627,26 @@ public class PoolProperties {
         /** Time limit of a call that does not set its own. */
         private Duration timeout;
 
+        /**
+         * How long a cancelled call keeps its place on its worker while the worker has not
+         * answered, so that a worker that ignores cancels is not given more calls than it holds.
+         */
+        private Duration cancelGrace;
+
         public Duration getTimeout() {
             return timeout;
         }
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+
+        public Duration getCancelGrace() {
+            return cancelGrace;
+        }
+
+        public void setCancelGrace(Duration cancelGrace) {
+            this.cancelGrace = cancelGrace;
         }
     }
 
