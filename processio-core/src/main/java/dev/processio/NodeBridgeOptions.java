@@ -109,6 +109,7 @@ public final class NodeBridgeOptions {
     public Duration acquireTimeout() { return values.acquireTimeout; }
     public Duration idleTimeout() { return values.idleTimeout; }
     public Duration callTimeout() { return values.callTimeout; }
+    public int maxProgressBuffer() { return values.maxProgressBuffer; }
 
     public int writeQueueFrames() { return values.writeQueueFrames; }
     public long writeQueueBytes() { return values.writeQueueBytes; }
@@ -194,6 +195,7 @@ public final class NodeBridgeOptions {
         private Duration acquireTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofMinutes(10);
         private Duration callTimeout = Duration.ofSeconds(30);
+        private int maxProgressBuffer = 1024;
         private int writeQueueFrames = 1024;
         private long writeQueueBytes = 64L << 20;
         private Backpressure backpressure = Backpressure.BLOCK;
@@ -358,6 +360,12 @@ public final class NodeBridgeOptions {
 
         /** {@code processio.call.timeout}: a call's time limit unless the call sets its own. */
         public Builder callTimeout(Duration timeout) { this.callTimeout = timeout; return this; }
+
+        /**
+         * {@code processio.call.max-progress-buffer}: progress values of one call that wait for its
+         * listener, at most; past it the oldest are dropped and counted.
+         */
+        public Builder maxProgressBuffer(int values) { this.maxProgressBuffer = values; return this; }
 
         /** {@code processio.io.write-queue-frames}. */
         public Builder writeQueueFrames(int frames) { this.writeQueueFrames = frames; return this; }
@@ -538,6 +546,7 @@ public final class NodeBridgeOptions {
             notNegative(problems, "processio.pool.acquire-timeout", acquireTimeout);
             positive(problems, "processio.pool.idle-timeout", idleTimeout);
             positive(problems, "processio.call.timeout", callTimeout);
+            atLeast(problems, "processio.call.max-progress-buffer", maxProgressBuffer, 1);
             atLeast(problems, "processio.io.write-queue-frames", writeQueueFrames, 1);
             atLeast(problems, "processio.io.write-queue-bytes", writeQueueBytes, 1);
             if (backpressure == null) {
