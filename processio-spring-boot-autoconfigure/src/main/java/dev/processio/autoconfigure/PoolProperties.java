@@ -165,6 +165,7 @@ public class PoolProperties {
         map.from(pool.idleTimeout).to(options::idleTimeout);
 
         map.from(call.timeout).to(options::callTimeout);
+        map.from(call.maxProgressBuffer).to(options::maxProgressBuffer);
 
         map.from(io.writeQueueFrames).to(options::writeQueueFrames);
         map.from(io.writeQueueBytes).as(DataSize::toBytes).to(options::writeQueueBytes);
@@ -626,12 +627,23 @@ public class PoolProperties {
         /** Time limit of a call that does not set its own. */
         private Duration timeout;
 
+        /** Most progress values of one call that wait for its listener; past it the oldest are dropped. */
+        private Integer maxProgressBuffer;
+
         public Duration getTimeout() {
             return timeout;
         }
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+
+        public Integer getMaxProgressBuffer() {
+            return maxProgressBuffer;
+        }
+
+        public void setMaxProgressBuffer(Integer maxProgressBuffer) {
+            this.maxProgressBuffer = maxProgressBuffer;
         }
     }
 
