@@ -106,3 +106,27 @@ export const text = {
       .replace(/^-+|-+$/g, '');
   },
 };
+
+// Progress: reports n, n - 1, ..., 1 as fast as it can, then answers with how many it sent.
+export function countdown({ n }, context) {
+  let sent = 0;
+  for (let i = n; i >= 1; i--) {
+    if (context.progress(i)) sent++;
+  }
+  return sent;
+}
+
+// Reports a string of `bytes` characters, then the value "small"; answers with what
+// context.progress returned for each.
+export function progressBig({ bytes }, context) {
+  return { big: context.progress('x'.repeat(bytes)), small: context.progress('small') };
+}
+
+// Reports {step, of} for step 1..steps, one every `ms`, then answers "done".
+export async function steps({ steps: count, ms }, context) {
+  for (let step = 1; step <= count; step++) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    context.progress({ step, of: count });
+  }
+  return 'done';
+}

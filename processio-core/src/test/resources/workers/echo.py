@@ -138,3 +138,27 @@ class TextTools:
 
 
 text = TextTools()
+
+
+# Progress: reports n, n - 1, ..., 1 as fast as it can, then answers with how many it sent.
+def countdown(params, context):
+    sent = 0
+    for i in range(params["n"], 0, -1):
+        if context.progress(i):
+            sent += 1
+    return sent
+
+
+# Reports a string of `bytes` characters, then the value "small"; answers with what
+# context.progress returned for each.
+def progressBig(params, context):
+    return {"big": context.progress("x" * params["bytes"]), "small": context.progress("small")}
+
+
+# Reports {step, of} for step 1..steps, one every `ms`, then answers "done".
+async def steps(params, context):
+    count = params["steps"]
+    for step in range(1, count + 1):
+        await asyncio.sleep(params["ms"] / 1000)
+        context.progress({"step": step, "of": count})
+    return "done"

@@ -40,7 +40,9 @@ import tools.jackson.databind.JavaType;
  *   <li>its stderr thread, {@code ...-stderr}, or the pool's housekeeper,
  *       {@code processio-<pool>-housekeeper}: the worker exited;</li>
  *   <li>the housekeeper: timeouts, and waiting calls failed when the last healthy worker goes;</li>
- *   <li>the thread that calls {@link #close()}.</li>
+ *   <li>the thread that calls {@link #close()};</li>
+ *   <li>for a call with a {@linkplain CallOptions#withProgress progress listener} whose values were
+ *       still being delivered when it ended: the thread that delivered the last of them, after it.</li>
  * </ul>
  * Keep dependent stages short and never block in them, or use the {@code ...Async} stages of
  * {@link CompletableFuture} with an executor of your own. Never call {@code close()} from one.
@@ -103,6 +105,31 @@ public final class NodeBridge implements AutoCloseable {
     public <T> CompletableFuture<T> callAsync(String method, Object params, TypeReference<T> type,
             CallOptions options) {
         return submit(method, params, pool.mapper().constructType(type), options);
+    }
+
+    // ---- progress -----------------------------------------------------------------------------
+
+    /**
+     * A call's progress values as a {@link java.util.concurrent.Flow.Publisher}: each subscription
+     * makes the call {@code method(params)} once its {@code onSubscribe} has returned, and gets each
+     * value the handler reports, read into {@code itemType}, as {@code onNext}; then
+     * {@code onComplete} when the call succeeds (its result is not published), or {@code onError}
+     * with the call's {@link BridgeException}. Demand is honoured: values beyond it wait, within
+     * {@code processio.call.max-progress-buffer}, the oldest dropped past it. Cancelling the
+     * subscription cancels the call's future. Signals come on the pool's progress threads,
+     * {@code processio-<pool>-progress-<n>}, one at a time. Reactor's {@code JdkFlowAdapter} adapts it.
+     */
+    public <T> java.util.concurrent.Flow.Publisher<T> stream(String method, Object params, Class<T> itemType) {
+        return stream(method, params, itemType, CallOptions.DEFAULTS);
+    }
+
+    /**
+     * As {@link #stream(String, Object, Class)}, with a timeout or idempotence; the options must not
+     * have a progress listener of their own.
+     */
+    public <T> java.util.concurrent.Flow.Publisher<T> stream(String method, Object params, Class<T> itemType,
+            CallOptions options) {
+        return pool.stream(method, params, pool.mapper().constructType(itemType), options);
     }
 
     /** The pool reads the result into {@code type}, so the future's value is a {@code T}. */

@@ -109,6 +109,7 @@ public final class NodeBridgeOptions {
     public Duration acquireTimeout() { return values.acquireTimeout; }
     public Duration idleTimeout() { return values.idleTimeout; }
     public Duration callTimeout() { return values.callTimeout; }
+    public int maxProgressBuffer() { return values.maxProgressBuffer; }
 
     /** How long a cancelled call's place on its worker stays taken while the worker has not answered. */
     public Duration callCancelGrace() { return values.callCancelGrace; }
@@ -198,6 +199,7 @@ public final class NodeBridgeOptions {
         private Duration idleTimeout = Duration.ofMinutes(10);
         private Duration callTimeout = Duration.ofSeconds(30);
         private Duration callCancelGrace = Duration.ofSeconds(5);
+        private int maxProgressBuffer = 1024;
         private int writeQueueFrames = 1024;
         private long writeQueueBytes = 64L << 20;
         private Backpressure backpressure = Backpressure.BLOCK;
@@ -370,6 +372,12 @@ public final class NodeBridgeOptions {
          * hold. The worker is not blamed when the grace passes.
          */
         public Builder callCancelGrace(Duration grace) { this.callCancelGrace = grace; return this; }
+
+        /**
+         * {@code processio.call.max-progress-buffer}: progress values of one call that wait for its
+         * listener, at most; past it the oldest are dropped and counted.
+         */
+        public Builder maxProgressBuffer(int values) { this.maxProgressBuffer = values; return this; }
 
         /** {@code processio.io.write-queue-frames}. */
         public Builder writeQueueFrames(int frames) { this.writeQueueFrames = frames; return this; }
@@ -551,6 +559,7 @@ public final class NodeBridgeOptions {
             positive(problems, "processio.pool.idle-timeout", idleTimeout);
             positive(problems, "processio.call.timeout", callTimeout);
             notNegative(problems, "processio.call.cancel-grace", callCancelGrace);
+            atLeast(problems, "processio.call.max-progress-buffer", maxProgressBuffer, 1);
             atLeast(problems, "processio.io.write-queue-frames", writeQueueFrames, 1);
             atLeast(problems, "processio.io.write-queue-bytes", writeQueueBytes, 1);
             if (backpressure == null) {

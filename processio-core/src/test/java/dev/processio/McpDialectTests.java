@@ -186,6 +186,44 @@ class McpDialectTests {
     }
 
     @Test
+    void notificationsProgressForTheCallsTokenReachItsListener() {
+        NodeBridge bridge = stateless(UnaryOperator.identity());
+        List<JsonNode> seen = new CopyOnWriteArrayList<>();
+        JsonNode result = bridge.call("tools/call", Map.of("name", "sleep", "arguments", Map.of("ms", 400, "steps", 3)),
+                JsonNode.class, CallOptions.DEFAULTS.withProgress(JsonNode.class, seen::add));
+        assertThat(result.at("/content/0/text").asString()).isEqualTo("slept 400 ms");
+        assertThat(seen).extracting(p -> p.get("progress").asInt()).containsExactly(1, 2, 3);
+        assertThat(seen).allSatisfy(p -> {
+            assertThat(p.get("progressToken").isIntegralNumber()).isTrue();
+            assertThat(p.get("total").asInt()).isEqualTo(3);
+        });
+        assertThat(seen.get(0).get("message").asString()).isEqualTo("step 1 of 3");
+        assertThat(seen).extracting(p -> p.get("progressToken").asLong()).containsOnly(
+                seen.get(0).get("progressToken").asLong());
+
+        // Only a call that listens asks for progress.
+        McpTools tools = McpTools.of(bridge);
+        assertThat(tools.call("meta", Map.of()).structuredContent().at("/meta/progressToken").isMissingNode()).isTrue();
+        JsonNode asked = bridge.call("tools/call", Map.of("name", "meta", "arguments", Map.of()), JsonNode.class,
+                CallOptions.DEFAULTS.withProgress(JsonNode.class, p -> { }));
+        assertThat(asked.at("/structuredContent/meta/progressToken").isIntegralNumber()).isTrue();
+        assertThat(asked.at("/structuredContent/meta/io.modelcontextprotocol~1protocolVersion").asString())
+                .isEqualTo("2026-07-28");
+    }
+
+    @Test
+    void anInitializeRevisionAsksForProgressTooAndAStreamPublishesIt() {
+        NodeBridge bridge = start(NodeBridgeOptions.builder().name("legacy").command(McpServers.stateless("--legacy-too"))
+                .dialect(Dialect.MCP).mcpProtocolVersion("2025-11-25"));
+        ProgressTests.Recorder<JsonNode> subscriber = new ProgressTests.Recorder<>(Long.MAX_VALUE);
+        bridge.stream("tools/call", Map.of("name", "sleep", "arguments", Map.of("ms", 300, "steps", 2)), JsonNode.class)
+                .subscribe(subscriber);
+        await().atMost(Duration.ofSeconds(20)).until(() -> subscriber.completed.get() == 1);
+        assertThat(subscriber.items).extracting(p -> p.get("progress").asInt()).containsExactly(1, 2);
+        assertThat(subscriber.error.get()).isNull();
+    }
+
+    @Test
     void theServersPingIsAnsweredAndItsOtherRequestsGetMethodNotFound() {
         NodeBridge bridge = stateless(UnaryOperator.identity());
         McpTools tools = McpTools.of(bridge);

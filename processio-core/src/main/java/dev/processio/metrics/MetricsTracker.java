@@ -43,6 +43,13 @@ public interface MetricsTracker extends AutoCloseable {
     default void workerMessage(String kind) {
     }
 
+    /**
+     * Progress values of a call were dropped, oldest first, because {@code count} more arrived than
+     * {@code processio.call.max-progress-buffer} lets wait for its listener. On the worker's stdout thread.
+     */
+    default void progressDropped(int count) {
+    }
+
     /** The pool is closed; unregister what was registered. */
     @Override
     default void close() {

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>processio.worker.restarts</td><td>counter</td><td>cause</td></tr>
  * <tr><td>processio.replies.late</td><td>counter</td><td></td></tr>
  * <tr><td>processio.protocol.errors</td><td>counter</td><td>kind</td></tr>
+ * <tr><td>processio.progress.dropped</td><td>counter</td><td></td></tr>
  * </table>
  */
 public final class MicrometerMetricsTracker implements MetricsTracker {
@@ -55,6 +56,7 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
     private final Map<String, Counter> protocolErrors = new ConcurrentHashMap<>();
     private final Map<String, Counter> workerMessages = new java.util.HashMap<>();
     private final Counter lateReplies;
+    private final Counter progressDropped;
 
     private MicrometerMetricsTracker(MeterRegistry registry, PoolStats stats) {
         this.registry = registry;
@@ -98,6 +100,9 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
         }
         lateReplies = add(Counter.builder("processio.replies.late")
                 .description("Replies that came after their call had ended").tags(tags).register(registry));
+        progressDropped = add(Counter.builder("processio.progress.dropped")
+                .description("Progress values dropped because more waited for their listener than"
+                        + " processio.call.max-progress-buffer allows").tags(tags).register(registry));
         for (String kind : PROTOCOL_ERROR_KINDS) {
             protocolErrors.put(kind, protocolErrorCounter(kind));
         }
@@ -152,6 +157,11 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
         if (counter != null) {
             counter.increment();
         }
+    }
+
+    @Override
+    public void progressDropped(int count) {
+        progressDropped.increment(count);
     }
 
     @Override

@@ -67,6 +67,12 @@ final class HeldRequests {
         return h != null && TOLD.compareAndSet(h, 0, 1);
     }
 
+    /** Hands a progress value to the held request {@code id}; returns whether one held took it. */
+    boolean progress(long id, tools.jackson.databind.JsonNode value) {
+        Held h = held.get(id);
+        return h != null && h.request.progress(value);
+    }
+
     /** Takes a request back without reporting its end; returns whether it was still held. */
     boolean remove(long id) {
         return held.remove(id) != null;

@@ -254,6 +254,43 @@ final class McpProtocol extends WorkerProtocol {
         return object;
     }
 
+    /**
+     * As {@link #requestParams(Object)}, with {@code _meta.progressToken} set to the request id,
+     * which asks the server for {@code notifications/progress}: in every revision, the stateless one
+     * and those with {@code initialize}. A token the application put there is replaced.
+     */
+    @Override
+    Object progressParams(Object params, long id) {
+        Object sent = requestParams(params);
+        JsonNode tree;
+        if (sent == null) {
+            tree = codec.mapper().createObjectNode();
+        } else if (sent != params && sent instanceof ObjectNode made) {
+            tree = made;
+        } else if (sent instanceof JsonNode own) {
+            // The application's own tree, which it may use again: not changed here.
+            tree = own.deepCopy();
+        } else {
+            tree = codec.mapper().valueToTree(sent);
+        }
+        if (!(tree instanceof ObjectNode object)) {
+            throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params, not " + tree);
+        }
+        JsonNode given = object.get("_meta");
+        if (given != null && !given.isObject()) {
+            throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params._meta, not " + given);
+        }
+        ObjectNode meta = given != null ? (ObjectNode) given : object.putObject("_meta");
+        meta.put("progressToken", id);
+        return object;
+    }
+
+    /** {@code notifications/progress {progressToken, progress, total?, message?}}, for a token that is a request id. */
+    @Override
+    long progressFor(String method, JsonNode params) {
+        return "notifications/progress".equals(method) ? requestId(params, "progressToken") : -1;
+    }
+
     @Override
     void ended(Worker worker) {
         versions.remove(worker);

@@ -72,6 +72,7 @@ public final class Pool {
     private final WorkerProtocol protocol;
     private final AtomicLong ids = new AtomicLong();
     private final Thread shutdownHook;
+    private final ProgressDelivery progress;
 
     private Pool(NodeBridgeOptions options, LongSupplier clock) {
         this.options = options;
@@ -112,6 +113,7 @@ public final class Pool {
         housekeeper.start(slots, supervisor, dispatcher, recycler, gate, ids, options.healthCheckInterval(),
                 options.healthCheckTimeout());
         this.shutdownHook = new Thread(this::close, "processio-" + name + "-shutdown-hook");
+        this.progress = new ProgressDelivery(name, options.maxProgressBuffer(), metrics, mapper);
     }
 
     /**
@@ -175,6 +177,16 @@ public final class Pool {
      */
     public CompletableFuture<Object> submit(String method, Object params, JavaType resultType,
             CallOptions callOptions) {
+        return submit(method, params, resultType, callOptions, null);
+    }
+
+    /**
+     * As {@link #submit(String, Object, JavaType, CallOptions)}; the call's progress goes to
+     * {@code stream} when it is given, else to the listener of {@code callOptions}, if any.
+     */
+    CompletableFuture<Object> submit(String method, Object params, JavaType resultType,
+            CallOptions callOptions, ProgressRelay stream) {
+        boolean wantsProgress = stream != null || callOptions.progress() != null;
         if (supervisor.isClosed()) {
             return dispatcher.failedNow(dispatcher.disposed());
         }
@@ -189,7 +201,8 @@ public final class Pool {
         long id = ids.getAndIncrement();
         byte[] frame;
         try {
-            frame = codec.request(id, method, protocol.requestParams(params));
+            frame = codec.request(id, method,
+                    wantsProgress ? protocol.progressParams(params, id) : protocol.requestParams(params));
         } catch (BridgeProtocolException e) {
             return dispatcher.failedNow(e);
         } catch (JacksonException e) {
@@ -204,10 +217,41 @@ public final class Pool {
         Duration timeout = callOptions.timeout() != null ? callOptions.timeout() : options.callTimeout();
         PoolCall call = new PoolCall(dispatcher, id, method, frame, resultType, callOptions.idempotent(),
                 Housekeeper.saturatedNanos(timeout), clock.getAsLong());
+        ListenerRelay listener = relay(call, callOptions, stream);
         dispatcher.admitted();
         housekeeper.armSweep();
         dispatcher.dispatch(call, false);
-        return call.result;
+        return listener != null ? listener.future : call.result;
+    }
+
+    // ---- progress -----------------------------------------------------------------------------
+
+    /** Attaches the call's progress relay, before it is dispatched; returns the listener's, if that is the one. */
+    private ListenerRelay relay(PoolCall call, CallOptions callOptions, ProgressRelay stream) {
+        if (stream != null) {
+            // The stream hears the call's end from its subscription (ProgressPublisher), which
+            // also hears it for a call refused at once.
+            call.progress = stream;
+            return null;
+        }
+        return callOptions.progress() == null ? null : ListenerRelay.attach(progress, call, callOptions.progress());
+    }
+
+    /**
+     * A call's progress values as a publisher: each subscription makes the call, publishes the
+     * values read into {@code itemType}, and completes with the call. See {@link ProgressPublisher}.
+     */
+    public <T> java.util.concurrent.Flow.Publisher<T> stream(String method, Object params, JavaType itemType,
+            CallOptions callOptions) {
+        if (callOptions.progress() != null) {
+            throw new IllegalArgumentException("a stream publishes the progress of '" + method + "' to its"
+                    + " subscriber; its CallOptions must not have a progress listener of their own");
+        }
+        return new ProgressPublisher<>(this, method, params, itemType, callOptions);
+    }
+
+    ProgressDelivery progress() {
+        return progress;
     }
 
     public ObjectMapper mapper() {
@@ -285,6 +329,7 @@ public final class Pool {
         }
         // Calls that came back from the workers (unsent, or idempotent retries) found no one.
         dispatcher.failPending(dispatcher::disposed);
+        progress.close();
         housekeeper.shutdown();
         for (Slot slot : slots) {
             breakers.remove(slot.breaker);

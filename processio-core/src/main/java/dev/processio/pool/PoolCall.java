@@ -195,4 +195,23 @@ final class PoolCall implements Worker.Request {
             return super.completeExceptionally(ex);
         }
     }
+
+    // ---- progress -----------------------------------------------------------------------------
+
+    /**
+     * Where the call's progress values go, or {@code null} when nobody listens. Set by the pool
+     * before the call is dispatched; stdout threads read it after finding the call among a
+     * worker's held requests, whose concurrent map publishes it.
+     */
+    ProgressRelay progress;
+
+    @Override
+    public boolean progress(tools.jackson.databind.JsonNode value) {
+        ProgressRelay relay = progress;
+        if (relay == null) {
+            return false;
+        }
+        relay.offer(value);
+        return true;
+    }
 }

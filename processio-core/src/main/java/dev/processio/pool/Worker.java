@@ -86,6 +86,14 @@ final class Worker implements ProcessIO.Owner {
          * {@link dev.processio.BridgeRejectedException} (no room in the stdin queue).
          */
         void failed(RuntimeException cause);
+
+        /**
+         * A progress value for this request, on the stdout thread; returns whether anyone takes it.
+         * Must not block.
+         */
+        default boolean progress(JsonNode value) {
+            return false;
+        }
     }
 
     /** Told what happens to a worker; called from processio threads, at most once each. */

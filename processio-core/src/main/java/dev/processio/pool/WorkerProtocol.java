@@ -93,6 +93,35 @@ abstract class WorkerProtocol {
         return params;
     }
 
+    // ---- progress -----------------------------------------------------------------------------
+
+    /**
+     * The params of a call {@code id} whose progress someone listens to: in MCP they ask for it
+     * ({@code _meta.progressToken}); a processio worker reports progress unasked.
+     */
+    Object progressParams(Object params, long id) {
+        return requestParams(params);
+    }
+
+    /**
+     * The id of the host's request that a notification reports the progress of, or -1 when it is
+     * not the dialect's progress notification, or names no request by an integer.
+     */
+    long progressFor(String method, JsonNode params) {
+        return -1;
+    }
+
+    /** What a listener hears of a progress notification that {@link #progressFor} accepted; never {@code null}. */
+    JsonNode progressValue(JsonNode params) {
+        return params;
+    }
+
+    /** {@code member} of {@code params} when it is an integer that can be a request id, else -1. */
+    static long requestId(JsonNode params, String member) {
+        JsonNode v = params == null ? null : params.get(member);
+        return v != null && v.isIntegralNumber() && v.canConvertToLong() && v.longValue() >= 0 ? v.longValue() : -1;
+    }
+
     /**
      * The dialect's own answer to a request from the worker, before any handler is asked; or
      * {@link ServerRequestHandler#NOT_HANDLED} to leave it to the application.
@@ -156,6 +185,19 @@ abstract class WorkerProtocol {
         @Override
         boolean reservesProcessioMethods() {
             return true;
+        }
+
+        /** {@code processio/progress {"id": N, "value": ...}}. */
+        @Override
+        long progressFor(String method, JsonNode params) {
+            return JsonRpc.PROGRESS.equals(method) ? requestId(params, "id") : -1;
+        }
+
+        /** The {@code value} member; JSON {@code null} when it is missing. */
+        @Override
+        JsonNode progressValue(JsonNode params) {
+            JsonNode value = params.get("value");
+            return value == null ? tools.jackson.databind.node.NullNode.getInstance() : value;
         }
 
         @Override

@@ -67,6 +67,9 @@ final class WorkerStdout implements LineReader.Sink, RpcCodec.ResultTypes {
                 worker.listener().lateReply(worker, reply.id());
             }
         } else if (message instanceof RpcNotification notification) {
+            if (progress(notification)) {
+                return;
+            }
             if (!protocol.answersWorkerRequests() && JsonRpc.READY.equals(notification.method())) {
                 worker.readyNotified(notification.params());
             } else {
@@ -88,6 +91,16 @@ final class WorkerStdout implements LineReader.Sink, RpcCodec.ResultTypes {
             LOG.warn("[{}] {} wrote a line that is not a protocol message on stdout (ignored): {}", worker.pool(),
                     worker.label(), RpcCodec.excerpt(bytes, offset, length, 200));
         }
+    }
+
+    /**
+     * A progress notification for a call this worker holds goes to the call; returns whether it did.
+     * Any other (a token that is not one of ours, a call that has ended or has no listener) is left
+     * to be counted and logged as a notification.
+     */
+    private boolean progress(RpcNotification notification) {
+        long id = protocol.progressFor(notification.method(), notification.params());
+        return id >= 0 && held.progress(id, protocol.progressValue(notification.params()));
     }
 
     @Override

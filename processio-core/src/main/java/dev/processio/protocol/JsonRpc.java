@@ -19,6 +19,8 @@ public final class JsonRpc {
     public static final String PING = "processio/ping";
     public static final String CANCEL = "processio/cancel";
     public static final String SHUTDOWN = "processio/shutdown";
+    /** A handler's progress, worker to host: {@code {"id": <request id>, "value": ...}}. */
+    public static final String PROGRESS = "processio/progress";
 
     /** Prefix of every reserved method name. */
     public static final String RESERVED_PREFIX = "processio/";

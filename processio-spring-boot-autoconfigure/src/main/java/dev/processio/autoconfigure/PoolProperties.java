@@ -166,6 +166,7 @@ public class PoolProperties {
 
         map.from(call.timeout).to(options::callTimeout);
         map.from(call.cancelGrace).to(options::callCancelGrace);
+        map.from(call.maxProgressBuffer).to(options::maxProgressBuffer);
 
         map.from(io.writeQueueFrames).to(options::writeQueueFrames);
         map.from(io.writeQueueBytes).as(DataSize::toBytes).to(options::writeQueueBytes);
@@ -633,6 +634,9 @@ public class PoolProperties {
          */
         private Duration cancelGrace;
 
+        /** Most progress values of one call that wait for its listener; past it the oldest are dropped. */
+        private Integer maxProgressBuffer;
+
         public Duration getTimeout() {
             return timeout;
         }
@@ -647,6 +651,14 @@ public class PoolProperties {
 
         public void setCancelGrace(Duration cancelGrace) {
             this.cancelGrace = cancelGrace;
+        }
+
+        public Integer getMaxProgressBuffer() {
+            return maxProgressBuffer;
+        }
+
+        public void setMaxProgressBuffer(Integer maxProgressBuffer) {
+            this.maxProgressBuffer = maxProgressBuffer;
         }
     }
 

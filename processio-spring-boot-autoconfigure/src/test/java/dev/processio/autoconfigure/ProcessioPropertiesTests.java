@@ -69,7 +69,7 @@ class ProcessioPropertiesTests {
             }
         }
         assertThat(withoutDefault).isEqualTo(new TreeSet<>(WITHOUT_DEFAULT));
-        assertThat(defaults).hasSize(35);
+        assertThat(defaults).hasSize(36);
         assertThat(optionsFrom(defaults)).usingRecursiveComparison().isEqualTo(coreDefaults());
     }
 

@@ -142,6 +142,21 @@ function sendError(id, code, message, data) {
   send(line);
 }
 
+// A progress notification for request `id`. A value JSON cannot encode throws, as a bug in the
+// handler should; a value too large for a frame is dropped with a line on stderr, and the call
+// goes on: progress is advisory, and the host may drop values too.
+function sendProgress(id, value) {
+  const json = value === undefined ? 'null' : JSON.stringify(value);
+  if (json === undefined) throw new TypeError(`a progress value must have a JSON form; a ${typeof value} has none`);
+  const line = `{"jsonrpc":"2.0","method":"processio/progress","params":{"id":${id},"value":${json}}}`;
+  if (!fits(line)) {
+    stderr.write(`processio: progress of request ${id} dropped: ${Buffer.byteLength(line) + 1} bytes exceeds the frame limit of ${maxFrameSize} bytes\n`);
+    return false;
+  }
+  send(line);
+  return true;
+}
+
 function describe(err) {
   try {
     return String(err?.message ?? err);
@@ -159,9 +174,12 @@ class InvalidParamsError extends Error {
 // The context a handler gets as its second argument. Its AbortSignal is made only when a
 // handler asks for it: most never do, and an AbortController per call is the runtime's
 // largest cost. A cancel that arrives first is kept, so a signal asked for later is aborted.
+// progress(value) sends processio/progress while the call runs; it returns whether the value
+// was sent (false for a notification, after the call has settled, or when it is too large).
 class Context {
   #controller = null;
   #cancelReason = null;
+  #settled = false;
 
   constructor(id, method) {
     this.id = id;
@@ -178,6 +196,15 @@ class Context {
 
   invalidParams(message) {
     return new InvalidParamsError(message);
+  }
+
+  progress(value) {
+    if (this.id === null || this.#settled) return false;
+    return sendProgress(this.id, value);
+  }
+
+  settled() {
+    this.#settled = true;
   }
 
   cancel(reason) {
@@ -268,6 +295,7 @@ function invoke({ fn, owner }, method, params, id) {
 
 function settle(context, failed, value) {
   const { id, method } = context;
+  context.settled();
   running--;
   if (id !== null && contexts.get(id) === context) contexts.delete(id);
   if (id === null) {

@@ -22,7 +22,11 @@
 #
 # The context: context.id (None for a notification), context.method, context.cancelled (a
 # threading.Event, set when the host cancels the request; the task of an async handler is
-# cancelled as well), and context.invalid_params(message), an exception to raise for -32602.
+# cancelled as well), context.invalid_params(message), an exception to raise for -32602, and
+# context.progress(value), which sends processio/progress from any thread while the call runs and
+# returns whether it did: False for a notification, once the call has been answered, or for a
+# value too large for a frame (dropped, with a line on stderr); a value json.dumps cannot encode
+# raises.
 # Any other exception becomes -32000 with data.type (the class name) and data.stack (the
 # traceback). A result must be encodable by json.dumps (NaN and infinities are refused).
 #
@@ -132,6 +136,17 @@ class Output:
             return
         self.send(line)
 
+    def progress(self, id, value):
+        """Sends processio/progress for request id; False when the value is too large for a frame."""
+        body = json.dumps(value, ensure_ascii=False, separators=SEPARATORS, allow_nan=False).encode("utf-8")
+        line = b'{"jsonrpc":"2.0","method":"processio/progress","params":{"id":%d,"value":%s}}' % (id, body)
+        if len(line) + 1 > self.max_frame_size:
+            log("processio: progress of request %d dropped: %d bytes exceeds the frame limit of %d bytes"
+                % (id, len(line) + 1, self.max_frame_size))
+            return False
+        self.send(line)
+        return True
+
     def error(self, id, code, message, data=None):
         error = {"code": code, "message": message}
         if data is not None:
@@ -178,18 +193,26 @@ class InvalidParamsError(Exception):
 
 class Context:
     """What a handler gets as its second argument. Its cancelled event is set by the stdin
-    thread; _task is only used on the event loop thread."""
+    thread; _task is only used on the event loop thread; _settled is set once, by the thread
+    that answers the call."""
 
-    __slots__ = ("id", "method", "cancelled", "_task")
+    __slots__ = ("id", "method", "cancelled", "_task", "_output", "_settled")
 
-    def __init__(self, id, method):
+    def __init__(self, id, method, output):
         self.id = id
         self.method = method
         self.cancelled = threading.Event()
         self._task = None
+        self._output = output
+        self._settled = False
 
     def invalid_params(self, message):
         return InvalidParamsError(message)
+
+    def progress(self, value):
+        if self.id is None or self._settled:
+            return False
+        return self._output.progress(self.id, value)
 
     def __repr__(self):
         return "Context(id=%r, method=%r, cancelled=%s)" % (self.id, self.method, self.cancelled.is_set())
@@ -470,7 +493,7 @@ class Worker:
         return True
 
     def _invoke(self, entry, method, params, id):
-        context = Context(id, method)
+        context = Context(id, method, self._output)
         with self._lock:
             self._running += 1
             if id is not None:
@@ -549,6 +572,7 @@ class Worker:
         """Answers a call, then counts it done: a shutdown waits for the reply, not only for the handler."""
         id = context.id
         out = self._output
+        context._settled = True
         if id is None:
             # A notification has nobody to answer, but its failure should not vanish silently.
             if error is not None:
