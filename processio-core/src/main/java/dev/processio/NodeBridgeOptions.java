@@ -154,6 +154,9 @@ public final class NodeBridgeOptions {
     /** Creates the pool's metrics tracker, or {@code null} for none. */
     public MetricsTracker.Factory metricsTrackerFactory() { return values.metricsTrackerFactory; }
 
+    /** Where each call is observed ({@code processio.call}), or {@code null} for no observations. */
+    public io.micrometer.observation.ObservationRegistry observationRegistry() { return values.observationRegistry; }
+
     /** Whether a JVM shutdown hook closes the bridge if {@code close()} was not called before the JVM exits. */
     public boolean shutdownHook() { return values.shutdownHook; }
 
@@ -225,6 +228,7 @@ public final class NodeBridgeOptions {
         private CircuitBreakerRegistry circuitBreakerRegistry;
         private String circuitBreakerConfigName;
         private MetricsTracker.Factory metricsTrackerFactory;
+        private io.micrometer.observation.ObservationRegistry observationRegistry;
         private boolean shutdownHook = true;
 
         private Builder() {
@@ -467,6 +471,16 @@ public final class NodeBridgeOptions {
         /** Creates the pool's metrics tracker ({@code null}: none). */
         public Builder metricsTrackerFactory(MetricsTracker.Factory factory) {
             this.metricsTrackerFactory = factory;
+            return this;
+        }
+
+        /**
+         * Each call becomes a Micrometer Observation {@code processio.call} in this registry, and,
+         * with Micrometer Tracing, a span whose W3C trace context travels to the worker
+         * ({@code null}: none). Micrometer is an optional dependency of processio-core.
+         */
+        public Builder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+            this.observationRegistry = registry;
             return this;
         }
 

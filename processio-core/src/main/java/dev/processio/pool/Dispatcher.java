@@ -310,6 +310,7 @@ final class Dispatcher {
         call.cancelledNanos = now == 0 ? 1 : now;
         active.decrementAndGet();
         metrics.callCompleted(CallOutcome.CANCELLED, now - call.startNanos);
+        observed(call, CallOutcome.CANCELLED, null);
         WorkerEntry e = call.leaseHolder();
         if (e == null) {
             pending.remove(call);
@@ -341,13 +342,19 @@ final class Dispatcher {
         }
         active.decrementAndGet();
         long took = clock.getAsLong() - call.startNanos;
-        if (error == null) {
-            metrics.callCompleted(CallOutcome.SUCCESS, took);
-        } else {
-            metrics.callCompleted(outcomeOf(error), took);
-        }
+        CallOutcome outcome = error == null ? CallOutcome.SUCCESS : outcomeOf(error);
+        metrics.callCompleted(outcome, took);
+        observed(call, outcome, error);
         call.result.settle(result, error);
         return true;
+    }
+
+    /** Stops the call's observation, if it has one; by the thread that ended the call. */
+    private static void observed(PoolCall call, CallOutcome outcome, Throwable error) {
+        CallObservations.Handle observation = call.observation;
+        if (observation != null) {
+            observation.stop(outcome, error, call.workerPid);
+        }
     }
 
     /** How a failure maps to a metrics outcome: the one place that decides it. */

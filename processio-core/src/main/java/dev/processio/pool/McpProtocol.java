@@ -261,7 +261,32 @@ final class McpProtocol extends WorkerProtocol {
      */
     @Override
     Object progressParams(Object params, long id) {
-        Object sent = requestParams(params);
+        ObjectNode object = ownTree(requestParams(params), params);
+        metaOf(object).put("progressToken", id);
+        return object;
+    }
+
+    /** With the trace context in {@code params._meta.traceparent} and {@code tracestate}, where MCP carries it. */
+    @Override
+    byte[] request(long id, String method, Object params, boolean progress, TraceContext trace) {
+        Object sent = progress ? progressParams(params, id) : requestParams(params);
+        if (trace != null) {
+            ObjectNode object = ownTree(sent, params);
+            ObjectNode meta = metaOf(object);
+            meta.put("traceparent", trace.traceparent());
+            if (trace.tracestate() != null) {
+                meta.put("tracestate", trace.tracestate());
+            }
+            sent = object;
+        }
+        return codec.request(id, method, sent);
+    }
+
+    /**
+     * {@code sent} as a tree that may be changed: the one {@link #requestParams} made, or a copy of
+     * the application's own tree, or a new one.
+     */
+    private ObjectNode ownTree(Object sent, Object params) {
         JsonNode tree;
         if (sent == null) {
             tree = codec.mapper().createObjectNode();
@@ -276,13 +301,16 @@ final class McpProtocol extends WorkerProtocol {
         if (!(tree instanceof ObjectNode object)) {
             throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params, not " + tree);
         }
-        JsonNode given = object.get("_meta");
+        return object;
+    }
+
+    /** The {@code _meta} object of {@code params}, made when missing. */
+    private ObjectNode metaOf(ObjectNode params) {
+        JsonNode given = params.get("_meta");
         if (given != null && !given.isObject()) {
             throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params._meta, not " + given);
         }
-        ObjectNode meta = given != null ? (ObjectNode) given : object.putObject("_meta");
-        meta.put("progressToken", id);
-        return object;
+        return given != null ? (ObjectNode) given : params.putObject("_meta");
     }
 
     /** {@code notifications/progress {progressToken, progress, total?, message?}}, for a token that is a request id. */

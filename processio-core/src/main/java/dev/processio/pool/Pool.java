@@ -70,6 +70,8 @@ public final class Pool {
     private final Recycler recycler;
     private final PoolView view;
     private final WorkerProtocol protocol;
+    /** Each call's observation, or {@code null} without a registry. */
+    private final CallObservations observations;
     private final AtomicLong ids = new AtomicLong();
     private final Thread shutdownHook;
     private final ProgressDelivery progress;
@@ -82,6 +84,8 @@ public final class Pool {
         this.codec = new RpcCodec(mapper, options.maxFrameSize());
         // Before anything that must be cleaned up: it checks what the options could not.
         this.protocol = WorkerProtocol.of(options, codec, ids::getAndIncrement);
+        this.observations = options.observationRegistry() == null ? null
+                : new CallObservations(options.observationRegistry(), name, options.dialect().key());
         BundledRuntime.Kind bundled = BundledRuntime.Kind.of(options);
         this.runtime = bundled == null ? null : BundledRuntime.extract(bundled);
         List<String> command = runtime == null ? options.command() : runtime.command(options);
@@ -199,29 +203,40 @@ public final class Pool {
             throw new IllegalArgumentException("method must be a non-empty name, was '" + method + "'");
         }
         long id = ids.getAndIncrement();
+        // Started here, on the caller's thread: its current observation is the parent, and
+        // tracing, when present, gives the trace context that the frame carries.
+        CallObservations.Handle observation = observations == null ? null : observations.start(method, id);
         byte[] frame;
         try {
-            frame = codec.request(id, method,
-                    wantsProgress ? protocol.progressParams(params, id) : protocol.requestParams(params));
+            frame = protocol.request(id, method, params, wantsProgress, observation == null ? null : observation.trace);
         } catch (BridgeProtocolException e) {
-            return dispatcher.failedNow(e);
+            return failedNow(observation, e);
         } catch (JacksonException e) {
-            return dispatcher.failedNow(new BridgeProtocolException(name,
+            return failedNow(observation, new BridgeProtocolException(name,
                     "params of '" + method + "' cannot be written as JSON: " + e.getOriginalMessage(), e));
         }
         if (frame.length > options.maxFrameSize()) {
-            return dispatcher.failedNow(new BridgeProtocolException(name, "request '" + method + "' is "
+            return failedNow(observation, new BridgeProtocolException(name, "request '" + method + "' is "
                     + frame.length + " bytes, larger than the frame size limit of " + options.maxFrameSize()
                     + " bytes (processio.io.max-frame-size); nothing was sent"));
         }
         Duration timeout = callOptions.timeout() != null ? callOptions.timeout() : options.callTimeout();
         PoolCall call = new PoolCall(dispatcher, id, method, frame, resultType, callOptions.idempotent(),
                 Housekeeper.saturatedNanos(timeout), clock.getAsLong());
+        call.observation = observation;
         ListenerRelay listener = relay(call, callOptions, stream);
         dispatcher.admitted();
         housekeeper.armSweep();
         dispatcher.dispatch(call, false);
         return listener != null ? listener.future : call.result;
+    }
+
+    /** A call refused before it got into the pool; its observation, if any, ends with it. */
+    private CompletableFuture<Object> failedNow(CallObservations.Handle observation, BridgeException error) {
+        if (observation != null) {
+            observation.stop(Dispatcher.outcomeOf(error), error, 0);
+        }
+        return dispatcher.failedNow(error);
     }
 
     // ---- progress -----------------------------------------------------------------------------

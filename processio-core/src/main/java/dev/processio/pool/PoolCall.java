@@ -67,6 +67,10 @@ final class PoolCall implements Worker.Request {
      * the thread that won {@link #finish()} for the cancel, before the worker is told.
      */
     volatile long cancelledNanos;
+    /** The call's observation, or {@code null}; set before it is dispatched, stopped by whoever ends it. */
+    CallObservations.Handle observation;
+    /** The pid of the last worker it was given to, or 0. */
+    volatile long workerPid;
 
     PoolCall(Dispatcher dispatcher, long id, String method, byte[] frame, JavaType resultType, boolean idempotent,
             long timeoutNanos, long nowNanos) {
@@ -125,6 +129,7 @@ final class PoolCall implements Worker.Request {
     /** Starts an attempt on the worker of {@code lease}. */
     void leased(WorkerEntry lease, long nowNanos) {
         this.dispatchedNanos = nowNanos;
+        this.workerPid = lease.worker.pid();
         this.lease = lease;
     }
 

@@ -88,6 +88,16 @@ abstract class WorkerProtocol {
     /** The notification that tells a worker the host gave up on request {@code id}, or {@code null} for none. */
     abstract byte[] cancel(long id, String reason);
 
+    /**
+     * The request frame of an application's call: its params as the dialect sends them (with
+     * {@code _meta} in MCP, asking for progress when someone listens), and the caller's trace
+     * context where the dialect carries it. A {@code json-rpc} server gets no trace context: its
+     * requests carry nothing it did not ask for.
+     */
+    byte[] request(long id, String method, Object params, boolean progress, TraceContext trace) {
+        return codec.request(id, method, progress ? progressParams(params, id) : requestParams(params));
+    }
+
     /** The params as sent for an application's call: unchanged, except in MCP. */
     Object requestParams(Object params) {
         return params;
@@ -180,6 +190,14 @@ abstract class WorkerProtocol {
         @Override
         byte[] cancel(long id, String reason) {
             return codec.notification(JsonRpc.CANCEL, Map.of("id", id));
+        }
+
+        /** The trace context as top-level members, which the bundled runtimes hand to handlers. */
+        @Override
+        byte[] request(long id, String method, Object params, boolean progress, TraceContext trace) {
+            Object sent = progress ? progressParams(params, id) : requestParams(params);
+            return trace == null ? codec.request(id, method, sent)
+                    : codec.request(id, method, sent, trace.traceparent(), trace.tracestate());
         }
 
         @Override

@@ -24,6 +24,14 @@ final class FrameEncoder {
 
     /** One frame with its newline: the id only when {@code withId}, params omitted when {@code null}. */
     byte[] encode(boolean withId, long id, String method, Object params) {
+        return encode(withId, id, method, params, null, null);
+    }
+
+    /**
+     * As {@link #encode(boolean, long, String, Object)}, with the W3C trace context as top-level
+     * members {@code traceparent} and {@code tracestate}, each omitted when {@code null}.
+     */
+    byte[] encode(boolean withId, long id, String method, Object params, String traceparent, String tracestate) {
         FrameOutput out = new FrameOutput();
         try (JsonGenerator g = writer.createGenerator(out)) {
             g.writeStartObject();
@@ -35,6 +43,12 @@ final class FrameEncoder {
             if (params != null) {
                 g.writeName("params");
                 g.writePOJO(params);
+            }
+            if (traceparent != null) {
+                g.writeStringProperty("traceparent", traceparent);
+            }
+            if (tracestate != null) {
+                g.writeStringProperty("tracestate", tracestate);
             }
             g.writeEndObject();
         }

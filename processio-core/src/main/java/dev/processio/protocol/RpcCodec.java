@@ -94,6 +94,14 @@ public final class RpcCodec {
         return encoder.encode(true, id, method, params);
     }
 
+    /**
+     * As {@link #request(long, String, Object)}, with the caller's W3C trace context as top-level
+     * members {@code traceparent} and {@code tracestate} (processio dialect), each omitted when {@code null}.
+     */
+    public byte[] request(long id, String method, Object params, String traceparent, String tracestate) {
+        return encoder.encode(true, id, method, params, traceparent, tracestate);
+    }
+
     /** {@code {"jsonrpc":"2.0","method":method,"params":params}\n}; params omitted when {@code null}. */
     public byte[] notification(String method, Object params) {
         return encoder.encode(false, 0, method, params);
