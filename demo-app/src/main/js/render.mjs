@@ -2,10 +2,12 @@
 // `npm run build` bundles it with its npm dependencies into target/classes/js/render.mjs,
 // so the jar carries one file instead of node_modules.
 //
-// Methods: render (Markdown to sanitized HTML) and, for the chaos profile, chaos.* which make
-// the worker that runs them misbehave in one of the ways processio must survive.
+// Methods: render (Markdown to sanitized HTML), slowJob (a long call that reports its progress
+// and stops when cancelled) and, for the chaos profile, chaos.* which make the worker that runs
+// them misbehave in one of the ways processio must survive.
 
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Marked } from 'marked';
 import { markedHighlight } from 'marked-highlight';
 import hljs from 'highlight.js/lib/common';
@@ -48,6 +50,24 @@ export function render(params, context) {
   if (typeof markdown !== 'string') throw context.invalidParams('"markdown" must be a string');
   const html = sanitizeHtml(marked.parse(markdown), SANITIZE);
   return { html, worker: process.pid };
+}
+
+/**
+ * "slowJob": {steps, ms} to {steps, worker}. Waits `ms` per step and reports {step, of, worker}
+ * after each. When the host cancels the call, the signal aborts the wait at once, so the handler
+ * stops where it is (its answer, an AbortError, is dropped by the host) and the worker is free.
+ */
+export async function slowJob(params, context) {
+  const steps = params?.steps;
+  const ms = params?.ms;
+  if (!Number.isInteger(steps) || steps < 1) throw context.invalidParams('"steps" must be a positive integer');
+  if (!Number.isInteger(ms) || ms < 0) throw context.invalidParams('"ms" must be a non-negative integer');
+  const { signal } = context;
+  for (let step = 1; step <= steps; step++) {
+    await sleep(ms, undefined, { signal });
+    context.progress({ step, of: steps, worker: process.pid });
+  }
+  return { steps, worker: process.pid };
 }
 
 // Each chaos method answers first (with the pid it hit), then misbehaves, so the Java side

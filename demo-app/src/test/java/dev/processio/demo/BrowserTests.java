@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +33,8 @@ import org.springframework.test.annotation.DirtiesContext;
 /**
  * The page in headless Chromium (Debian's chromium and chromium-driver): typing renders a preview,
  * the dashboard shows worker tiles with live data, and a sample document picked from the docs
- * pool's MCP server is previewed, with that server on the docs pool's tiles. Skipped when Chromium
+ * pool's MCP server is previewed, with that server on the docs pool's tiles, and a slow job shows
+ * its progress and can be cancelled, leaving its worker in the pool. Skipped when Chromium
  * is not installed, unless PROCESSIO_REQUIRE_BROWSER=1, as in CI, where that fails.
  */
 @ExtendWith(NoLeaks.AfterAllTests.class)
@@ -134,6 +136,55 @@ class BrowserTests {
         assertThat(texts("#docs-pool-name")).containsExactly("pool \"docs\"");
         // The render pool's tiles name the processio runtime instead.
         assertThat(texts("#tiles .tile dd.server")).isNotEmpty().allSatisfy(v -> assertThat(v).startsWith("processio "));
+    }
+
+    @Test
+    void aSlowJobShowsItsProgressAndCancelLeavesItsWorker() {
+        browser.get("http://localhost:" + port + "/");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+
+        wait.until(d -> texts("#tiles .tile.READY").size() == 2 && !texts("#totals .cancelled b").isEmpty());
+        List<String> pids = texts("#tiles .tile dd.pid").stream().sorted().toList();
+        long cancelledBefore = Long.parseLong(texts("#totals .cancelled b").get(0));
+
+        // 100 steps of 250 ms: time enough to see the bar move and to press Cancel before it ends.
+        browser.executeScript("document.querySelector('#job-steps').value = '100'");
+        browser.findElement(By.id("job-start")).click();
+        wait.until(d -> ((Number) job().get("value")).intValue() >= 2);
+        Map<String, Object> running = job();
+        assertThat(((Number) running.get("max")).intValue()).isEqualTo(100);
+        assertThat(running.get("status")).asString().matches("step \\d+ of 100 · worker \\d+");
+        assertThat(running.get("cancelDisabled")).isEqualTo(false);
+        assertThat(running.get("startDisabled")).isEqualTo(true);
+        String worker = running.get("status").toString().replaceAll(".* · worker ", "");
+
+        // The buttons are never replaced, so these elements cannot go stale.
+        browser.findElement(By.id("job-cancel")).click();
+        wait.until(d -> job().get("status").toString().startsWith("cancelled"));
+        Map<String, Object> cancelled = job();
+        assertThat(cancelled.get("status")).asString()
+                .matches("cancelled at step \\d+ of 100 · worker " + worker + " stays in the pool");
+        assertThat(((Number) cancelled.get("value")).intValue()).isBetween(2, 99);
+        assertThat(cancelled.get("statusClass")).isEqualTo("cancelled");
+        assertThat(cancelled.get("startDisabled")).isEqualTo(false);
+        assertThat(cancelled.get("cancelDisabled")).isEqualTo(true);
+
+        // The dashboard counts the cancelled call, and the worker that ran the job is still there.
+        wait.until(d -> texts("#totals .cancelled b").equals(List.of(String.valueOf(cancelledBefore + 1))));
+        wait.until(d -> texts("#tiles .tile.READY").size() == 2);
+        assertThat(texts("#tiles .tile dd.pid").stream().sorted().toList()).isEqualTo(pids).contains(worker);
+    }
+
+    /** The slow job's controls, read in one script. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> job() {
+        return (Map<String, Object>) browser.executeScript("""
+                const bar = document.querySelector('#job-bar');
+                const status = document.querySelector('#job-status');
+                return { value: bar.value, max: bar.max, status: status.textContent.trim(),
+                         statusClass: status.className, startDisabled: document.querySelector('#job-start').disabled,
+                         cancelDisabled: document.querySelector('#job-cancel').disabled };
+                """);
     }
 
     /** The text of every element matching {@code css}, read in one script so none can go stale in between. */
