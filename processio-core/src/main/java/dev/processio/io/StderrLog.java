@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.slf4j.spi.MDCAdapter;
 
 /**
  * Takes the stderr lines of one worker: logs each through SLF4J (logger {@code dev.processio.worker},
@@ -54,6 +55,7 @@ public final class StderrLog implements LineReader.Sink {
     private final String prefix;
     private final CallLookup calls;
     private final Logger log;
+    private final MDCAdapter mdc;
     private final Runnable onEnd;
     private final ArrayDeque<String> lines = new ArrayDeque<>(); // guarded by this
     private int chars; // guarded by this
@@ -77,15 +79,19 @@ public final class StderrLog implements LineReader.Sink {
      * @param onEnd run once the stream has ended
      */
     public StderrLog(String pool, int slot, long pid, CallLookup calls, Runnable onEnd) {
-        this(pool, slot, pid, calls, onEnd, LoggerFactory.getLogger("dev.processio.worker"));
+        this(pool, slot, pid, calls, onEnd, LoggerFactory.getLogger("dev.processio.worker"), MDC.getMDCAdapter());
     }
 
-    /** With the logger the lines go to: for tests, which read the MDC as each line is logged. */
-    StderrLog(String pool, int slot, long pid, CallLookup calls, Runnable onEnd, Logger log) {
+    /**
+     * With the logger and the MDC the lines go to: for tests, which read that MDC as each line is
+     * logged, whatever the logging backend of the test class path does with MDC.
+     */
+    StderrLog(String pool, int slot, long pid, CallLookup calls, Runnable onEnd, Logger log, MDCAdapter mdc) {
         this.prefix = "[" + pool + "] worker " + slot + " (pid " + pid + "): ";
         this.calls = calls;
         this.onEnd = onEnd;
         this.log = log;
+        this.mdc = mdc;
     }
 
     @Override
@@ -138,24 +144,24 @@ public final class StderrLog implements LineReader.Sink {
 
     private void logForCall(String line, long id) {
         CallLookup.Call call = calls.find(id);
-        MDC.put(MDC_CALL, Long.toString(id));
+        mdc.put(MDC_CALL, Long.toString(id));
         try {
             if (call != null) {
                 if (call.method() != null) {
-                    MDC.put(MDC_METHOD, call.method());
+                    mdc.put(MDC_METHOD, call.method());
                 }
                 String traceparent = call.traceparent();
                 if (isTraceparent(traceparent)) {
-                    MDC.put(MDC_TRACE_ID, traceparent.substring(3, 35));
-                    MDC.put(MDC_SPAN_ID, traceparent.substring(36, 52));
+                    mdc.put(MDC_TRACE_ID, traceparent.substring(3, 35));
+                    mdc.put(MDC_SPAN_ID, traceparent.substring(36, 52));
                 }
             }
             log.info("{}{}", prefix, line);
         } finally {
-            MDC.remove(MDC_CALL);
-            MDC.remove(MDC_METHOD);
-            MDC.remove(MDC_TRACE_ID);
-            MDC.remove(MDC_SPAN_ID);
+            mdc.remove(MDC_CALL);
+            mdc.remove(MDC_METHOD);
+            mdc.remove(MDC_TRACE_ID);
+            mdc.remove(MDC_SPAN_ID);
         }
     }
 
