@@ -279,6 +279,29 @@ class RuntimeConformanceTests {
         assertThat(bridge.snapshot().protocolErrors()).isZero();
     }
 
+    /** A handler's lines are tagged with its call on the wire; the tail in an exception shows them without. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(WorkerRuntime.class)
+    void theStderrTailOfALostWorkerShowsAHandlersLinesWithoutTheirTag(WorkerRuntime runtime) {
+        NodeBridge bridge = bridge(runtime, "call-logs", b -> b);
+        assertThatThrownBy(() -> bridge.call("printAndExit", Map.of("text", "last words"), String.class))
+                .isInstanceOfSatisfying(WorkerLostException.class, e -> {
+                    assertThat(e.getMessage()).contains("last words").doesNotContain("\u001f");
+                    assertThat(e.stderrTail()).endsWith("\nlast words").doesNotContain("\u001f");
+                });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(WorkerRuntime.class)
+    void theStderrTailOfAWorkerThatFailedToStartShowsAnInitCallsLinesWithoutTheirTag(WorkerRuntime runtime) {
+        assertThatThrownBy(() -> bridge(runtime, "call-logs", b -> b.initCall("printAndExit",
+                Map.of("text", "init said goodbye"))))
+                .isInstanceOfSatisfying(BridgeStartupException.class, e -> {
+                    assertThat(e.stderrTail()).endsWith("\ninit said goodbye").doesNotContain("\u001f");
+                    assertThat(e.getMessage()).doesNotContain("\u001f");
+                });
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(WorkerRuntime.class)
     void closeLetsCallsInFlightFinish(WorkerRuntime runtime) {

@@ -94,6 +94,11 @@ final class Worker implements ProcessIO.Owner {
         default boolean progress(JsonNode value) {
             return false;
         }
+
+        /** The W3C {@code traceparent} sent with this request, or {@code null}: its stderr lines are logged with it. */
+        default String traceparent() {
+            return null;
+        }
     }
 
     /** Told what happens to a worker; called from processio threads, at most once each. */
@@ -203,7 +208,7 @@ final class Worker implements ProcessIO.Owner {
         String threadPrefix = "processio-" + settings.pool() + "-w" + slot;
         // stdin first: the stdout thread may answer a request of the worker's at once, and starting
         // it publishes what was set before.
-        stderr = new StderrLog(settings.pool(), slot, pid, this::streamEnded);
+        stderr = new StderrLog(settings.pool(), slot, pid, held, this::streamEnded);
         stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
         stderrReader = new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, stderr)
                 .start(threadPrefix + "-stderr");

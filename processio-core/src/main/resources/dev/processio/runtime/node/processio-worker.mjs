@@ -6,6 +6,7 @@
 // stdin/stdout (one message per line), and follows docs/protocol.md (protocol version 1).
 // Only Node built-ins are used, so the file runs as is on Node 18 or later.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Console } from 'node:console';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,57 @@ const stderr = process.stderr;
 const writeProtocol = stdout.write.bind(stdout);
 stdout.write = (chunk, encoding, callback) => stderr.write(chunk, encoding, callback);
 globalThis.console = new Console({ stdout: stderr, stderr });
+
+// --- stderr lines name their call ----------------------------------------------------------
+// A handler runs in an async context that holds its request id, and whatever it writes to
+// stderr meanwhile (console.*, a stray process.stdout.write, process.stderr.write) goes out
+// with every line tagged "\x1fc<id>\x1f" (docs/protocol.md, "Per-call logs"). All of them end
+// in stderr.write, so that one function is wrapped. Outside a handler a write passes unchanged;
+// the only extra work is to note whether it ended its line, so that text continuing a line
+// is not tagged in the middle.
+
+const callOfWrite = new AsyncLocalStorage(); // store: the id of the request whose handler runs
+const writeStderr = stderr.write.bind(stderr);
+let stderrAtLineStart = true;
+
+stderr.write = function write(chunk, encoding, callback) {
+  const id = callOfWrite.getStore();
+  if (id === undefined || chunk == null || chunk.length === 0) {
+    if (chunk != null && chunk.length > 0) stderrAtLineStart = endsLine(chunk);
+    return writeStderr(chunk, encoding, callback);
+  }
+  const done = typeof encoding === 'function' ? encoding : callback;
+  const tag = `\x1fc${id}\x1f`;
+  const atStart = stderrAtLineStart;
+  stderrAtLineStart = endsLine(chunk);
+  if (typeof chunk === 'string' && (typeof encoding !== 'string' || /^utf-?8$/i.test(encoding))) {
+    return writeStderr(tagText(chunk, tag, atStart), 'utf8', done);
+  }
+  const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+  return writeStderr(tagBytes(bytes, tag, atStart), done);
+};
+
+function endsLine(chunk) {
+  return typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) === 10 : chunk[chunk.length - 1] === 10;
+}
+
+// The tag at the start (unless the text continues a line) and after every newline but a last one.
+function tagText(text, tag, atStart) {
+  const body = text.replace(/\n(?!$)/g, `\n${tag}`);
+  return atStart ? tag + body : body;
+}
+
+function tagBytes(bytes, tag, atStart) {
+  const tagBytes = Buffer.from(tag, 'latin1');
+  const parts = atStart ? [tagBytes] : [];
+  let start = 0;
+  for (let nl = bytes.indexOf(10); nl !== -1 && nl < bytes.length - 1; nl = bytes.indexOf(10, start)) {
+    parts.push(bytes.subarray(start, nl + 1), tagBytes);
+    start = nl + 1;
+  }
+  parts.push(bytes.subarray(start));
+  return Buffer.concat(parts);
+}
 
 const PROTOCOL_VERSION = 1;
 const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
@@ -176,14 +228,17 @@ class InvalidParamsError extends Error {
 // largest cost. A cancel that arrives first is kept, so a signal asked for later is aborted.
 // progress(value) sends processio/progress while the call runs; it returns whether the value
 // was sent (false for a notification, after the call has settled, or when it is too large).
+// traceparent and tracestate are the request's W3C trace context members, or null.
 class Context {
   #controller = null;
   #cancelReason = null;
   #settled = false;
 
-  constructor(id, method) {
+  constructor(id, method, traceparent, tracestate) {
     this.id = id;
     this.method = method;
+    this.traceparent = traceparent;
+    this.tracestate = tracestate;
   }
 
   get signal() {
@@ -244,7 +299,7 @@ function handleLine(text) {
     if (hasId) return sendError(id, METHOD_NOT_FOUND, `Method not found: ${method}`);
     return void stderr.write(`processio: notification for unknown method ${method} ignored\n`);
   }
-  invoke(entry, method, params, hasId ? id : null);
+  invoke(entry, method, params, hasId ? id : null, msg);
 }
 
 function handleReserved(method, params, hasId, id) {
@@ -273,13 +328,15 @@ function handleReserved(method, params, hasId, id) {
 }
 
 // Calls a handler without waiting for it: async handlers of different requests run
-// concurrently, and each reply goes out as soon as its handler settles.
-function invoke({ fn, owner }, method, params, id) {
-  const context = new Context(id, method);
+// concurrently, and each reply goes out as soon as its handler settles. A request's handler
+// runs in the async context that tags its stderr lines; a notification's has no id to tag with.
+function invoke({ fn, owner }, method, params, id, msg) {
+  const context = new Context(id, method, stringOrNull(msg.traceparent), stringOrNull(msg.tracestate));
   running++;
   let outcome;
   try {
-    outcome = fn.call(owner, params, context);
+    outcome = id === null ? fn.call(owner, params, context)
+      : callOfWrite.run(id, () => fn.call(owner, params, context));
   } catch (err) {
     return settle(context, true, err);
   }
@@ -469,6 +526,10 @@ function collectMethods(namespace) {
   if (typeof fallback === 'function') add('default', fallback, namespace);
   if (typeof fallback === 'function' || isPlainObject(fallback)) walk(fallback, '', 0, new Set());
   return table;
+}
+
+function stringOrNull(value) {
+  return typeof value === 'string' ? value : null;
 }
 
 function isPlainObject(value) {

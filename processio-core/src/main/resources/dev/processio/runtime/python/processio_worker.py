@@ -20,7 +20,8 @@
 # min(32, CPU count + 4), the default of concurrent.futures), so a handler that blocks holds
 # one thread, not the worker. A call cancelled before its handler started is not started.
 #
-# The context: context.id (None for a notification), context.method, context.cancelled (a
+# The context: context.id (None for a notification), context.method, context.traceparent and
+# context.tracestate (the request's W3C trace context members, None when absent), context.cancelled (a
 # threading.Event, set when the host cancels the request; the task of an async handler is
 # cancelled as well), context.invalid_params(message), an exception to raise for -32602, and
 # context.progress(value), which sends processio/progress from any thread while the call runs and
@@ -33,7 +34,9 @@
 # stdout belongs to the protocol. Before the user module is loaded, the runtime keeps private
 # descriptors of the real stdin and stdout, points fd 1 and sys.stdout at stderr and fd 0 at
 # /dev/null: print(), logging, C extensions and child processes write to stderr, which the host
-# logs, and nothing in user code can read the requests.
+# logs, and nothing in user code can read the requests. While a handler runs, what it writes
+# through sys.stderr (print, logging, traceback) goes out line by line, each line tagged with its
+# request id (docs/protocol.md, "Per-call logs"); fd 1 and fd 2 themselves are not tagged.
 #
 # Exit codes: 0 after processio/shutdown or end of input, once every call in flight has been
 # answered; 2 for a bad command line or a Python older than 3.9; 3 when the user module failed
@@ -48,6 +51,7 @@ if sys.version_info < (3, 9):
 
 import asyncio
 import concurrent.futures
+import contextvars
 import faulthandler
 import functools
 import importlib.machinery
@@ -89,6 +93,68 @@ STDERR = sys.stderr
 def log(text):
     STDERR.write(text + "\n")
     STDERR.flush()
+
+
+# --- stderr lines name their call ----------------------------------------------------------
+
+class CallLog:
+    """The stderr text of one request's handler: whole lines go out at once, each tagged
+    "\\x1fc<id>\\x1f"; a line not yet ended is kept until its newline, since print() writes the
+    text and its end separately, and concurrent handlers must not split each other's lines. Used
+    by the threads that run the handler (one, as a rule)."""
+
+    __slots__ = ("tag", "_pending")
+
+    # A line longer than this goes out without waiting for its end: the host cuts such lines anyway.
+    LONGEST = 8192
+
+    def __init__(self, id):
+        self.tag = "\x1fc%d\x1f" % id
+        self._pending = ""
+
+    def write(self, text):
+        end = text.rfind("\n")
+        if end == -1:
+            self._pending += text
+            if len(self._pending) > self.LONGEST:
+                self.end()
+            return len(text)
+        lines = self._pending + text[:end]
+        self._pending = text[end + 1:]
+        STDERR.write(self.tag + lines.replace("\n", "\n" + self.tag) + "\n")
+        return len(text)
+
+    def end(self):
+        """Writes what is left of a line that was not ended."""
+        if self._pending:
+            pending, self._pending = self._pending, ""
+            STDERR.write(self.tag + pending + "\n")
+            STDERR.flush()
+
+
+CALL_LOG = contextvars.ContextVar("processio_call_log", default=None)
+
+
+class TaggedStderr:
+    """sys.stderr while the worker serves: text written while a handler runs goes through the
+    handler's CallLog, other text to the real stderr unchanged. Everything else is the real
+    stderr's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        call_log = CALL_LOG.get()
+        if call_log is None or type(text) is not str:
+            return self._stream.write(text)
+        return call_log.write(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 # --- frames --------------------------------------------------------------------------------
@@ -196,15 +262,18 @@ class Context:
     thread; _task is only used on the event loop thread; _settled is set once, by the thread
     that answers the call."""
 
-    __slots__ = ("id", "method", "cancelled", "_task", "_output", "_settled")
+    __slots__ = ("id", "method", "traceparent", "tracestate", "cancelled", "_task", "_output", "_settled", "_log")
 
-    def __init__(self, id, method, output):
+    def __init__(self, id, method, output, traceparent, tracestate):
         self.id = id
         self.method = method
+        self.traceparent = traceparent
+        self.tracestate = tracestate
         self.cancelled = threading.Event()
         self._task = None
         self._output = output
         self._settled = False
+        self._log = None if id is None else CallLog(id)  # a notification has no id to tag with
 
     def invalid_params(self, message):
         return InvalidParamsError(message)
@@ -460,7 +529,7 @@ class Worker:
             else:
                 log("processio: notification for unknown method %s ignored" % method)
             return True
-        self._invoke(entry, method, params, id)
+        self._invoke(entry, method, params, id, msg)
         return True
 
     def _reserved(self, method, params, id):
@@ -492,8 +561,11 @@ class Worker:
             out.error(id, METHOD_NOT_FOUND, "Method not found: %s" % method)
         return True
 
-    def _invoke(self, entry, method, params, id):
-        context = Context(id, method, self._output)
+    def _invoke(self, entry, method, params, id, msg):
+        traceparent = msg.get("traceparent")
+        tracestate = msg.get("tracestate")
+        context = Context(id, method, self._output, traceparent if type(traceparent) is str else None,
+                          tracestate if type(tracestate) is str else None)
         with self._lock:
             self._running += 1
             if id is not None:
@@ -506,6 +578,15 @@ class Worker:
     # -- thread pool --
 
     def _run_sync(self, entry, params, context):
+        # The thread's own context: what the handler hands to the loop (call_soon_threadsafe
+        # copies it) is tagged too.
+        token = CALL_LOG.set(context._log)
+        try:
+            self._call_sync(entry, params, context)
+        finally:
+            CALL_LOG.reset(token)
+
+    def _call_sync(self, entry, params, context):
         if context.cancelled.is_set():
             self._settle(context, cancelled_error(context), None)
             return
@@ -522,6 +603,8 @@ class Worker:
     # -- event loop thread --
 
     def _start_async(self, entry, params, context):
+        # Set in this callback's own copy of the context, which the handler's task copies.
+        CALL_LOG.set(context._log)
         if context.cancelled.is_set():
             self._settle(context, cancelled_error(context), None)
             return
@@ -573,6 +656,8 @@ class Worker:
         id = context.id
         out = self._output
         context._settled = True
+        if context._log is not None:
+            context._log.end()
         if id is None:
             # A notification has nobody to answer, but its failure should not vanish silently.
             if error is not None:
@@ -648,6 +733,7 @@ def take_standard_streams():
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(2, 1)
+    sys.stderr = TaggedStderr(STDERR)
     sys.stdout = sys.stderr
     return requests, frames
 
