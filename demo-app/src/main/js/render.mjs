@@ -62,6 +62,8 @@ export async function slowJob(params, context) {
   const ms = params?.ms;
   if (!Number.isInteger(steps) || steps < 1) throw context.invalidParams('"steps" must be a positive integer');
   if (!Number.isInteger(ms) || ms < 0) throw context.invalidParams('"ms" must be a non-negative integer');
+  // Tagged with this call's id by the runtime: the application logs it with the HTTP request's trace id.
+  console.log(`slowJob: ${steps} steps of ${ms} ms`);
   const { signal } = context;
   for (let step = 1; step <= steps; step++) {
     await sleep(ms, undefined, { signal });

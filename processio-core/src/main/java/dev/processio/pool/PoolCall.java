@@ -111,6 +111,13 @@ final class PoolCall implements Worker.Request {
         dispatcher.failed(this, cause);
     }
 
+    /** The W3C traceparent sent with it, for the log lines its handler prints; {@code null} without tracing. */
+    @Override
+    public String traceparent() {
+        CallObservations.Handle o = observation;
+        return o == null || o.trace == null ? null : o.trace.traceparent();
+    }
+
     /** Whether its deadline has passed at {@code now}. */
     boolean expired(long now) {
         return now - deadlineNanos >= 0;
