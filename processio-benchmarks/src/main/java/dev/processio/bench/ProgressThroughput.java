@@ -57,18 +57,10 @@ public final class ProgressThroughput {
 
     /** {@code bench/run progress [--smoke] [--runs N] [--seconds S]}. */
     public static void main(String[] args) throws Exception {
-        int runs = 3;
-        double seconds = 2;
-        boolean smoke = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--smoke" -> smoke = true;
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use [--smoke] [--runs N] [--seconds S]");
-            }
-        }
+        BenchRun.Options options = BenchRun.Options.parse(args);
+        boolean smoke = options.smoke();
+        int runs = options.runs();
+        double seconds = options.seconds();
         int perCall = smoke ? 1000 : VALUES_PER_CALL;
         Path dir = Files.createTempDirectory("processio-bench-progress");
         Path module = dir.resolve("progress.mjs");

@@ -238,15 +238,8 @@ final class McpProtocol extends WorkerProtocol {
         if (!isStateless(version)) {
             return params;
         }
-        JsonNode tree = params == null ? codec.mapper().createObjectNode() : codec.mapper().valueToTree(params);
-        if (!(tree instanceof ObjectNode object)) {
-            throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params, not " + tree);
-        }
-        JsonNode given = object.get("_meta");
-        if (given != null && !given.isObject()) {
-            throw new BridgeProtocolException(pool, "MCP requests take a JSON object as params._meta, not " + given);
-        }
-        ObjectNode meta = given != null ? (ObjectNode) given : object.putObject("_meta");
+        ObjectNode object = ownTree(params, params);
+        ObjectNode meta = metaOf(object);
         meta.put(META_VERSION, version);
         if (!meta.has(META_CAPABILITIES)) {
             meta.putObject(META_CAPABILITIES);

@@ -292,10 +292,7 @@ final class Worker implements ProcessIO.Owner {
         if (!held.remove(id)) {
             return false;
         }
-        byte[] frame = isAlive() ? protocol.cancel(id, reason) : null;
-        if (frame != null && frame.length <= settings.maxFrameSize()) {
-            stdin.offer(frame);
-        }
+        sendCancel(id, reason);
         return true;
     }
 
@@ -305,9 +302,13 @@ final class Worker implements ProcessIO.Owner {
      * it. Does nothing when the request is not held (not written yet, or ended).
      */
     void tellCancelled(long id, String reason) {
-        if (!held.markCancelled(id)) {
-            return;
+        if (held.markCancelled(id)) {
+            sendCancel(id, reason);
         }
+    }
+
+    /** The dialect's cancel of request {@code id}, if it has one and the process lives; never waits. */
+    private void sendCancel(long id, String reason) {
         byte[] frame = isAlive() ? protocol.cancel(id, reason) : null;
         if (frame != null && frame.length <= settings.maxFrameSize()) {
             stdin.offer(frame);

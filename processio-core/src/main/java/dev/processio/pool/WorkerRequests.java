@@ -48,12 +48,8 @@ final class WorkerRequests {
     void answer(RpcRequest request) {
         LOG.debug("[{}] {} sent request {} (id {})", worker.pool(), worker.label(), request.method(), request.id());
         Object own = protocol.ownAnswer(request.method());
-        if (own != ServerRequestHandler.NOT_HANDLED) {
-            send(request, () -> codec.reply(request.id(), own));
-            return;
-        }
-        if (handler == null) {
-            notFound(request);
+        if (own != ServerRequestHandler.NOT_HANDLED || handler == null) {
+            reply(request, own);
             return;
         }
         if (open.incrementAndGet() > MAX_OPEN) {
@@ -80,27 +76,21 @@ final class WorkerRequests {
                 if (error != null) {
                     failed(request, WorkerStartup.cause(error));
                 } else {
-                    send(request, () -> value == ServerRequestHandler.NOT_HANDLED
-                            ? codec.errorReply(request.id(), JsonRpc.METHOD_NOT_FOUND, notFoundText(request))
-                            : codec.reply(request.id(), value));
+                    reply(request, value);
                 }
             });
         } else {
             open.decrementAndGet();
-            if (result == ServerRequestHandler.NOT_HANDLED) {
-                notFound(request);
-            } else {
-                send(request, () -> codec.reply(request.id(), result));
-            }
+            reply(request, result);
         }
     }
 
-    private void notFound(RpcRequest request) {
-        send(request, () -> codec.errorReply(request.id(), JsonRpc.METHOD_NOT_FOUND, notFoundText(request)));
-    }
-
-    private static String notFoundText(RpcRequest request) {
-        return "method not found: the host does not serve " + request.method();
+    /** Answers with {@code result}, or with -32601 when it is {@link ServerRequestHandler#NOT_HANDLED}. */
+    private void reply(RpcRequest request, Object result) {
+        send(request, () -> result == ServerRequestHandler.NOT_HANDLED
+                ? codec.errorReply(request.id(), JsonRpc.METHOD_NOT_FOUND,
+                        "method not found: the host does not serve " + request.method())
+                : codec.reply(request.id(), result));
     }
 
     private void failed(RpcRequest request, Throwable e) {

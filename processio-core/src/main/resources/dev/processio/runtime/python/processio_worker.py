@@ -134,6 +134,9 @@ class CallLog:
 
 CALL_LOG = contextvars.ContextVar("processio_call_log", default=None)
 
+# What starting a handler returns when the call has ended already (cancelled, or it raised).
+_SETTLED = object()
+
 
 class TaggedStderr:
     """sys.stderr while the worker serves: text written while a handler runs goes through the
@@ -587,31 +590,32 @@ class Worker:
             CALL_LOG.reset(token)
 
     def _call_sync(self, entry, params, context):
-        if context.cancelled.is_set():
-            self._settle(context, cancelled_error(context), None)
-            return
-        try:
-            value = entry.call(params, context)
-        except BaseException as e:
-            self._settle(context, e, None)
+        value = self._begin(entry, params, context)
+        if value is _SETTLED:
             return
         if inspect.isawaitable(value):
             self._loop.call_soon_threadsafe(self._watch, value, context)
         else:
             self._settle(context, None, value)
 
+    def _begin(self, entry, params, context):
+        """Calls the handler: what it returned, or _SETTLED when the call has ended already."""
+        if context.cancelled.is_set():
+            self._settle(context, cancelled_error(context), None)
+            return _SETTLED
+        try:
+            return entry.call(params, context)
+        except BaseException as e:
+            self._settle(context, e, None)
+            return _SETTLED
+
     # -- event loop thread --
 
     def _start_async(self, entry, params, context):
         # Set in this callback's own copy of the context, which the handler's task copies.
         CALL_LOG.set(context._log)
-        if context.cancelled.is_set():
-            self._settle(context, cancelled_error(context), None)
-            return
-        try:
-            value = entry.call(params, context)
-        except BaseException as e:
-            self._settle(context, e, None)
+        value = self._begin(entry, params, context)
+        if value is _SETTLED:
             return
         if inspect.isawaitable(value):
             self._watch(value, context)
