@@ -317,6 +317,12 @@ public final class ProcessIO {
             return;
         }
         cancelWatchdog();
+        if (stallReported) {
+            // The worker stalled and was killed for it; its exit may end the queue before the
+            // blocked write fails: the frames fail for the reason the worker was stopped.
+            failStalled(ended, null);
+            return;
+        }
         String message = "stdin of " + workerLabel + " was disposed of before the frame was written";
         FrameQueue.failAll(ended.reached(), new StdinDisposedException(pool, message, true));
         FrameQueue.failAll(ended.unreached(), new StdinDisposedException(pool, message, false));
@@ -494,10 +500,7 @@ public final class ProcessIO {
             return;
         }
         if (stalled) {
-            String message = "stdin of " + workerLabel + " stalled: a write stayed blocked longer than the write timeout ("
-                    + settings.writeTimeout().toMillis() + " ms, processio.io.write-timeout), so the worker was stopped";
-            FrameQueue.failAll(ended.reached(), new StdinStalledException(pool, message, true, error));
-            FrameQueue.failAll(ended.unreached(), new StdinStalledException(pool, message, false, error));
+            failStalled(ended, error);
             return;
         }
         epipeCount = epipeCount + 1;
@@ -509,6 +512,14 @@ public final class ProcessIO {
         owner.stdinBroken(this, first);
         FrameQueue.failAll(ended.reached(), first);
         FrameQueue.failAll(ended.unreached(), new BrokenPipeException(pool, message, false, error));
+    }
+
+    /** Fails the frames of a worker that was stopped for stalling, whichever thread ends the queue. */
+    private void failStalled(FrameQueue.Ended ended, IOException error) {
+        String message = "stdin of " + workerLabel + " stalled: a write stayed blocked longer than the write timeout ("
+                + settings.writeTimeout().toMillis() + " ms, processio.io.write-timeout), so the worker was stopped";
+        FrameQueue.failAll(ended.reached(), new StdinStalledException(pool, message, true, error));
+        FrameQueue.failAll(ended.unreached(), new StdinStalledException(pool, message, false, error));
     }
 
     // ---- watchdog ----------------------------------------------------------------------------
