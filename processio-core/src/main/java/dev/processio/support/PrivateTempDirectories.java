@@ -10,6 +10,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
@@ -41,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * the process's start time in epoch milliseconds (pids are reused; 0 when the platform does not
  * tell) and the pid namespace on Linux (0 elsewhere). The first directory a JVM makes under a temp
  * root triggers one sweep of that root, which deletes the directories of dead JVMs.
+ *
+ * <p>Each new directory is checked before it is used ({@link #checkPrivate}): a directory that is
+ * not {@code rwx------}, not owned by this process's user, or a symbolic link, is refused with an
+ * {@link IOException}. Since each name is new and {@code mkdir} fails on an existing entry, a
+ * directory that someone created in advance is never taken for one of processio's.
  *
  * <p>The owner is part of the name rather than a file inside, so the directory and its owner
  * record come into being in one {@code mkdir}: there is no moment at which another JVM could see
@@ -85,6 +92,8 @@ public final class PrivateTempDirectories {
             Pattern.compile("processio-[a-z]{1,20}-(\\d{1,19})-(\\d{1,19})-(\\d{1,19})-[0-9a-f]{16}");
 
     private static final int ATTEMPTS = 100;
+
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
 
     /** Temp roots this JVM has swept, as absolute normalized paths. */
     private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
@@ -142,10 +151,60 @@ public final class PrivateTempDirectories {
 
     private static Path createPrivate(Path directory) throws IOException {
         try {
-            return Files.createDirectory(directory,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PRIVATE));
         } catch (UnsupportedOperationException notPosix) {
             return Files.createDirectory(directory);
+        }
+        checkPrivate(directory);
+        return directory;
+    }
+
+    /**
+     * Refuses a directory that others could read or write into before processio uses it: one that
+     * is a symbolic link, is owned by another user than this process's, or has other permissions
+     * than {@code rwx------}. A file system that ignores the mode asked for at {@code mkdir}, or a
+     * directory put in its place, would otherwise hand the worker runtime's files to other users.
+     *
+     * @throws IOException naming the directory and what is wrong with it
+     */
+    static void checkPrivate(Path directory) throws IOException {
+        PosixFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException notPosix) {
+            return;
+        }
+        String problem = null;
+        if (!attributes.isDirectory() || attributes.isSymbolicLink()) {
+            problem = "it is not a directory";
+        } else if (!attributes.permissions().equals(PRIVATE)) {
+            problem = "its permissions are " + PosixFilePermissions.toString(attributes.permissions())
+                    + ", not rwx------";
+        } else {
+            Optional<UserPrincipal> me = currentUser(directory);
+            if (me.isPresent() && !me.get().equals(attributes.owner())) {
+                problem = "it is owned by " + attributes.owner().getName() + ", not by this process's user "
+                        + me.get().getName();
+            }
+        }
+        if (problem != null) {
+            delete(directory);
+            throw new IOException("processio refuses the temporary directory " + directory + ": " + problem
+                    + ". Check the temporary directory (java.io.tmpdir) and who else can write to it");
+        }
+    }
+
+    /** This process's user: the owner of {@code /proc/self} on Linux, else the user named by {@code user.name}. */
+    private static Optional<UserPrincipal> currentUser(Path anyPath) {
+        try {
+            Path proc = Path.of("/proc/self");
+            if (Files.isDirectory(proc)) {
+                return Optional.of(Files.getOwner(proc));
+            }
+            return Optional.of(anyPath.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name")));
+        } catch (IOException | UnsupportedOperationException | SecurityException unknown) {
+            return Optional.empty();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.processio.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
@@ -112,6 +113,44 @@ class PrivateTempDirectoriesTests {
         assertThat(PrivateTempDirectories.removeStale(root, user, me)).as("this JVM's own directory").isEmpty();
         PrivateTempDirectories.delete(dir);
         assertThat(dir).doesNotExist();
+    }
+
+    @Test
+    void aDirectoryThatOthersCouldUseIsRefused() throws Exception {
+        assumeThat(FileSystems.getDefault().supportedFileAttributeViews()).contains("posix");
+        Path open = Files.createDirectory(outside.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThatThrownBy(() -> PrivateTempDirectories.checkPrivate(open)).isInstanceOf(IOException.class)
+                .hasMessageContaining(open.toString()).hasMessageContaining("rwxr-xr-x, not rwx------");
+
+        Path target = Files.createDirectory(outside.resolve("target"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
+        Path link = Files.createSymbolicLink(outside.resolve("link"), target);
+        assertThatThrownBy(() -> PrivateTempDirectories.checkPrivate(link)).isInstanceOf(IOException.class)
+                .hasMessageContaining("not a directory");
+        assertThat(target).as("a refused link's target is left alone").isDirectory();
+
+        Path mine = Files.createDirectory(outside.resolve("mine"));
+        Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwx------"));
+        PrivateTempDirectories.checkPrivate(mine);
+    }
+
+    @Test
+    void aDirectoryOfAnotherUserIsRefused() throws Exception {
+        assumeThat(FileSystems.getDefault().supportedFileAttributeViews()).contains("posix");
+        Path theirs = Files.createDirectory(outside.resolve("theirs"));
+        Files.setPosixFilePermissions(theirs, PosixFilePermissions.fromString("rwx------"));
+        UserPrincipal nobody;
+        try {
+            nobody = theirs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+            Files.setOwner(theirs, nobody);
+        } catch (IOException notAllowed) {
+            assumeThat(notAllowed).as("only a privileged user can give a directory away").isNull();
+            return;
+        }
+        assumeThat(nobody).isNotEqualTo(user);
+        assertThatThrownBy(() -> PrivateTempDirectories.checkPrivate(theirs)).isInstanceOf(IOException.class)
+                .hasMessageContaining("owned by nobody");
     }
 
     @Test
