@@ -33,6 +33,9 @@ public final class NodeBridgeOptions {
 
     private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
+    /** A variable name, or a prefix of one followed by {@code *}. */
+    private static final Pattern ALLOWLIST_ENTRY = Pattern.compile("[^=*\\x00]+\\*?|\\*");
+
     private static final Pattern MCP_VERSION = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
 
     /** Shorter write timeouts would take a worker that is busy for a moment for a stalled one. */
@@ -99,7 +102,17 @@ public final class NodeBridgeOptions {
     public String nodeExecutable() { return values.nodeExecutable; }
     public List<String> nodeOptions() { return values.nodeOptions; }
     public boolean inheritEnvironment() { return values.inheritEnvironment; }
+
+    /**
+     * The names of the JVM's environment variables that workers get when {@link #inheritEnvironment()}
+     * is false; an entry that ends with {@code *} is a prefix.
+     */
+    public List<String> environmentAllowlist() { return values.environmentAllowlist; }
+
     public Map<String, String> environment() { return values.environment; }
+
+    /** How many lines of each worker's stderr, and stray lines of its stdout, are logged per second at most. */
+    public int logLinesPerSecond() { return values.logLinesPerSecond; }
     public Duration startupTimeout() { return values.startupTimeout; }
 
     public int minWorkers() { return values.minWorkers; }
@@ -192,7 +205,9 @@ public final class NodeBridgeOptions {
         private ServerRequestHandler serverRequestHandler;
         private Path workingDirectory;
         private boolean inheritEnvironment = true;
+        private List<String> environmentAllowlist = List.of("PATH", "HOME", "LANG", "LC_*", "TZ");
         private Map<String, String> environment = new LinkedHashMap<>();
+        private int logLinesPerSecond = 1000;
         private Duration startupTimeout = Duration.ofSeconds(30);
         private int minWorkers = 1;
         private int maxWorkers = 4;
@@ -333,8 +348,31 @@ public final class NodeBridgeOptions {
         /** {@code processio.worker.working-directory} ({@code null}: the JVM's). */
         public Builder workingDirectory(Path directory) { this.workingDirectory = directory; return this; }
 
-        /** {@code processio.worker.inherit-environment}. */
+        /**
+         * {@code processio.worker.inherit-environment}: whether workers get every variable of the
+         * JVM's environment, secrets included. When false they get only those that
+         * {@link #environmentAllowlist(List)} names, and those of {@link #environment(Map)}.
+         */
         public Builder inheritEnvironment(boolean inherit) { this.inheritEnvironment = inherit; return this; }
+
+        /**
+         * {@code processio.worker.environment-allowlist}: the JVM's variables that workers get when
+         * {@link #inheritEnvironment(boolean) inherit-environment} is false. An entry ending with
+         * {@code *} is a prefix ({@code LC_*}); any other is a whole name. Defaults to {@code PATH},
+         * {@code HOME}, {@code LANG}, {@code LC_*} and {@code TZ}.
+         */
+        public Builder environmentAllowlist(List<String> names) {
+            this.environmentAllowlist = names == null ? null : new ArrayList<>(names);
+            return this;
+        }
+
+        /**
+         * {@code processio.worker.log-lines-per-second}: how many lines each worker may have logged per
+         * second, of its stderr and of stray stdout lines together, in bursts of up to as many. Lines
+         * beyond it are dropped and counted ({@code processio.worker.log.dropped}); the stderr tail
+         * still keeps them.
+         */
+        public Builder logLinesPerSecond(int lines) { this.logLinesPerSecond = lines; return this; }
 
         /** {@code processio.worker.environment}: extra variables, on top of the inherited ones. */
         public Builder environment(Map<String, String> environment) {
@@ -556,6 +594,8 @@ public final class NodeBridgeOptions {
             if (module != null && (nodeExecutable == null || nodeExecutable.isBlank())) {
                 problems.add("processio.node.executable must not be empty");
             }
+            checkEnvironmentAllowlist(problems);
+            atLeast(problems, "processio.worker.log-lines-per-second", logLinesPerSecond, 1);
             positive(problems, "processio.worker.startup-timeout", startupTimeout);
             if (minWorkers < 0) {
                 problems.add("processio.pool.min-workers must be 0 or more, was " + minWorkers);
@@ -630,9 +670,24 @@ public final class NodeBridgeOptions {
                 Builder copy = (Builder) super.clone();
                 copy.command = command == null ? null : List.copyOf(command);
                 copy.environment = Map.copyOf(environment);
+                copy.environmentAllowlist = List.copyOf(environmentAllowlist);
                 return copy;
             } catch (CloneNotSupportedException e) {
                 throw new AssertionError(e);
+            }
+        }
+
+        private void checkEnvironmentAllowlist(List<String> problems) {
+            if (environmentAllowlist == null) {
+                problems.add("processio.worker.environment-allowlist must not be null; set an empty list to pass"
+                        + " no variable of the JVM's");
+                return;
+            }
+            for (String entry : environmentAllowlist) {
+                if (entry == null || !ALLOWLIST_ENTRY.matcher(entry).matches()) {
+                    problems.add("processio.worker.environment-allowlist entries must be variable names, or"
+                            + " prefixes ending with '*' such as LC_*, was '" + entry + "'");
+                }
             }
         }
 

@@ -21,6 +21,12 @@ import org.slf4j.spi.MDCAdapter;
  * set on the stderr thread for that one line. Lines without a tag are logged without MDC. The
  * tail never holds a tag.
  *
+ * <h2>Volume</h2>
+ * A worker may write faster than a log should take. Lines beyond its {@link LogBudget} (shared with
+ * its stray stdout lines, {@code processio.worker.log-lines-per-second}) are not logged, only
+ * counted, and the next line that is logged is preceded by a WARN line saying how many were
+ * dropped; so is the end of the stream. The tail keeps every line.
+ *
  * <p>Thread-safe: lines arrive on the stderr reader thread; {@link #tail()} may be called from any thread.
  */
 public final class StderrLog implements LineReader.Sink {
@@ -57,6 +63,7 @@ public final class StderrLog implements LineReader.Sink {
     private final Logger log;
     private final MDCAdapter mdc;
     private final Runnable onEnd;
+    private final LogBudget budget;
     private final ArrayDeque<String> lines = new ArrayDeque<>(); // guarded by this
     private int chars; // guarded by this
     private volatile boolean ended;
@@ -68,7 +75,7 @@ public final class StderrLog implements LineReader.Sink {
      * @param onEnd run once the stream has ended
      */
     public StderrLog(String pool, int slot, long pid, Runnable onEnd) {
-        this(pool, slot, pid, CallLookup.NONE, onEnd);
+        this(pool, slot, pid, CallLookup.NONE, LogBudget.unlimited(), onEnd);
     }
 
     /**
@@ -76,19 +83,23 @@ public final class StderrLog implements LineReader.Sink {
      * @param slot worker slot
      * @param pid worker pid
      * @param calls what the host knows of the calls that tagged lines name
+     * @param budget how many lines may be logged, shared with the worker's stray stdout lines
      * @param onEnd run once the stream has ended
      */
-    public StderrLog(String pool, int slot, long pid, CallLookup calls, Runnable onEnd) {
-        this(pool, slot, pid, calls, onEnd, LoggerFactory.getLogger("dev.processio.worker"), MDC.getMDCAdapter());
+    public StderrLog(String pool, int slot, long pid, CallLookup calls, LogBudget budget, Runnable onEnd) {
+        this(pool, slot, pid, calls, budget, onEnd, LoggerFactory.getLogger("dev.processio.worker"),
+                MDC.getMDCAdapter());
     }
 
     /**
      * With the logger and the MDC the lines go to: for tests, which read that MDC as each line is
      * logged, whatever the logging backend of the test class path does with MDC.
      */
-    StderrLog(String pool, int slot, long pid, CallLookup calls, Runnable onEnd, Logger log, MDCAdapter mdc) {
+    StderrLog(String pool, int slot, long pid, CallLookup calls, LogBudget budget, Runnable onEnd, Logger log,
+            MDCAdapter mdc) {
         this.prefix = "[" + pool + "] worker " + slot + " (pid " + pid + "): ";
         this.calls = calls;
+        this.budget = budget;
         this.onEnd = onEnd;
         this.log = log;
         this.mdc = mdc;
@@ -110,6 +121,7 @@ public final class StderrLog implements LineReader.Sink {
 
     @Override
     public void end(IOException error) {
+        budget.reportDropped(log, prefix, budget.takeUnreported());
         ended = true;
         onEnd.run();
     }
@@ -128,11 +140,16 @@ public final class StderrLog implements LineReader.Sink {
         if (line.isBlank()) {
             return;
         }
-        if (call == NO_CALL) {
-            log.info("{}{}", prefix, line);
-        } else {
-            logForCall(line, call);
+        long dropped = budget.take();
+        if (dropped >= 0) {
+            budget.reportDropped(log, prefix, dropped);
+            if (call == NO_CALL) {
+                log.info("{}{}", prefix, line);
+            } else {
+                logForCall(line, call);
+            }
         }
+        // The tail keeps every line, logged or not: it is bounded, and a crash's message needs the last ones.
         synchronized (this) {
             lines.addLast(line);
             chars += line.length() + 1;

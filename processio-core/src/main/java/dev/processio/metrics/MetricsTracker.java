@@ -50,6 +50,13 @@ public interface MetricsTracker extends AutoCloseable {
     default void progressDropped(int count) {
     }
 
+    /**
+     * {@code count} lines of a worker's stderr or stray stdout were not logged, past
+     * {@code processio.worker.log-lines-per-second}. On the worker's stderr or stdout thread.
+     */
+    default void logLinesDropped(int count) {
+    }
+
     /** The pool is closed; unregister what was registered. */
     @Override
     default void close() {

@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>processio.replies.late</td><td>counter</td><td></td></tr>
  * <tr><td>processio.protocol.errors</td><td>counter</td><td>kind</td></tr>
  * <tr><td>processio.progress.dropped</td><td>counter</td><td></td></tr>
+ * <tr><td>processio.worker.log.dropped</td><td>counter</td><td></td></tr>
  * </table>
  */
 public final class MicrometerMetricsTracker implements MetricsTracker {
@@ -57,6 +58,7 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
     private final Map<String, Counter> workerMessages = new java.util.HashMap<>();
     private final Counter lateReplies;
     private final Counter progressDropped;
+    private final Counter logLinesDropped;
 
     private MicrometerMetricsTracker(MeterRegistry registry, PoolStats stats) {
         this.registry = registry;
@@ -103,6 +105,9 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
         progressDropped = add(Counter.builder("processio.progress.dropped")
                 .description("Progress values dropped because more waited for their listener than"
                         + " processio.call.max-progress-buffer allows").tags(tags).register(registry));
+        logLinesDropped = add(Counter.builder("processio.worker.log.dropped")
+                .description("Lines of the workers' stderr and stray stdout not logged, past"
+                        + " processio.worker.log-lines-per-second").tags(tags).register(registry));
         for (String kind : PROTOCOL_ERROR_KINDS) {
             protocolErrors.put(kind, protocolErrorCounter(kind));
         }
@@ -162,6 +167,11 @@ public final class MicrometerMetricsTracker implements MetricsTracker {
     @Override
     public void progressDropped(int count) {
         progressDropped.increment(count);
+    }
+
+    @Override
+    public void logLinesDropped(int count) {
+        logLinesDropped.increment(count);
     }
 
     @Override

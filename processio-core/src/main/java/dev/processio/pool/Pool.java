@@ -92,7 +92,8 @@ public final class Pool {
         ProcessIO.Settings io = new ProcessIO.Settings(options.writeQueueFrames(), options.writeQueueBytes(),
                 options.backpressure(), options.enqueueTimeout(), options.writeTimeout());
         WorkerSettings workerSettings = new WorkerSettings(name, command, options.workingDirectory(),
-                options.inheritEnvironment(), options.environment(), options.startupTimeout(),
+                options.inheritEnvironment(), options.environmentAllowlist(), options.environment(),
+                options.logLinesPerSecond(), options.startupTimeout(),
                 options.maxFrameSize(), io, codec, protocol, bundled);
         this.breakers = new Breakers(options);
         this.slots = new Slot[options.maxWorkers()];

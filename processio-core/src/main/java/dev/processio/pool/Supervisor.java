@@ -258,6 +258,11 @@ final class Supervisor implements Worker.Listener {
         metrics.workerMessage(kind);
     }
 
+    @Override
+    public void logLinesDropped(Worker worker, int count) {
+        metrics.logLinesDropped(count);
+    }
+
     /** A hard fault of a slot's worker: its breaker opens and the slot is quarantined at once. */
     private void hardFault(WorkerEntry e, RestartCause cause, String error) {
         Slot slot = e.slot;

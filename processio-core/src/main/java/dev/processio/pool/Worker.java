@@ -7,6 +7,7 @@ import dev.processio.WorkerLostException;
 import dev.processio.io.BrokenPipeException;
 import dev.processio.io.LineReader;
 import dev.processio.io.ProcessIO;
+import dev.processio.io.LogBudget;
 import dev.processio.io.StderrLog;
 import dev.processio.io.StdinWriteException;
 import dev.processio.protocol.JsonRpc;
@@ -124,6 +125,10 @@ final class Worker implements ProcessIO.Owner {
         /** The worker sent a message of its own: {@code kind} {@code notification} or {@code request}. */
         default void workerMessage(Worker worker, String kind) {
         }
+
+        /** {@code count} lines of the worker's were not logged, past {@code processio.worker.log-lines-per-second}. */
+        default void logLinesDropped(Worker worker, int count) {
+        }
     }
 
     private final WorkerSettings settings;
@@ -138,6 +143,8 @@ final class Worker implements ProcessIO.Owner {
     private String label;
     private ProcessIO stdin;
     private StderrLog stderr;
+    /** How many of its stderr and stray stdout lines are logged; shared by those two threads. */
+    private final LogBudget logBudget;
     private Thread stdoutReader;
     private Thread stderrReader;
     /** Made before the stdout thread starts, which may hear {@code processio/ready} at once. */
@@ -168,6 +175,8 @@ final class Worker implements ProcessIO.Owner {
         this.codec = settings.codec();
         this.protocol = settings.protocol();
         this.startup = new WorkerStartup(this, protocol, scheduler);
+        this.logBudget = new LogBudget(settings.logLinesPerSecond(), System::nanoTime,
+                count -> listener.logLinesDropped(this, count));
     }
 
     /**
@@ -193,9 +202,7 @@ final class Worker implements ProcessIO.Owner {
             builder.directory(settings.workingDirectory().toFile());
         }
         Map<String, String> env = builder.environment();
-        if (!settings.inheritEnvironment()) {
-            env.clear();
-        }
+        env.keySet().removeIf(name -> !settings.passesVariable(name));
         env.putAll(settings.environment());
         env.put(JsonRpc.MAX_FRAME_SIZE_ENV, Integer.toString(settings.maxFrameSize()));
         try {
@@ -208,7 +215,7 @@ final class Worker implements ProcessIO.Owner {
         String threadPrefix = "processio-" + settings.pool() + "-w" + slot;
         // stdin first: the stdout thread may answer a request of the worker's at once, and starting
         // it publishes what was set before.
-        stderr = new StderrLog(settings.pool(), slot, pid, held, this::streamEnded);
+        stderr = new StderrLog(settings.pool(), slot, pid, held, logBudget, this::streamEnded);
         stdin = ProcessIO.start(settings.pool(), slot, label, process.getOutputStream(), settings.io(), this, scheduler);
         stderrReader = new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, stderr)
                 .start(threadPrefix + "-stderr");
@@ -617,6 +624,11 @@ final class Worker implements ProcessIO.Owner {
 
     String label() {
         return label;
+    }
+
+    /** The budget of lines this worker may have logged, of its stderr and of its stray stdout lines. */
+    LogBudget logBudget() {
+        return logBudget;
     }
 
     boolean isAlive() {

@@ -15,7 +15,10 @@ import java.util.Objects;
  * @param command the program and its arguments; never run through a shell
  * @param workingDirectory working directory, or {@code null} for the JVM's
  * @param inheritEnvironment whether the worker inherits the JVM's environment
+ * @param environmentAllowlist the JVM's variables a worker gets when it does not inherit them all;
+ *        an entry ending with {@code *} is a prefix
  * @param environment extra environment variables
+ * @param logLinesPerSecond how many stderr and stray stdout lines of a worker are logged per second
  * @param startupTimeout how long a worker may take to send {@code processio/ready}
  * @param maxFrameSize frame size limit in bytes, newline included
  * @param io settings of each worker's stdin write path
@@ -25,8 +28,8 @@ import java.util.Objects;
  *        user module failed to load; {@code null} for a worker command
  */
 record WorkerSettings(String pool, List<String> command, Path workingDirectory, boolean inheritEnvironment,
-        Map<String, String> environment, Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io,
-        RpcCodec codec, WorkerProtocol protocol, BundledRuntime.Kind bundledRuntime) {
+        List<String> environmentAllowlist, Map<String, String> environment, int logLinesPerSecond,
+        Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io, RpcCodec codec, WorkerProtocol protocol, BundledRuntime.Kind bundledRuntime) {
 
     WorkerSettings {
         Objects.requireNonNull(pool, "pool");
@@ -34,10 +37,29 @@ record WorkerSettings(String pool, List<String> command, Path workingDirectory, 
         if (command.isEmpty()) {
             throw new IllegalArgumentException("command must not be empty");
         }
+        environmentAllowlist = List.copyOf(environmentAllowlist);
         environment = Map.copyOf(environment);
         Objects.requireNonNull(startupTimeout, "startupTimeout");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(codec, "codec");
         Objects.requireNonNull(protocol, "protocol");
+    }
+
+    /**
+     * Whether the JVM's variable {@code name} is passed to workers: always when they inherit the
+     * environment, else when the allow-list names it or one of its entries ending with {@code *}
+     * is a prefix of it.
+     */
+    boolean passesVariable(String name) {
+        if (inheritEnvironment) {
+            return true;
+        }
+        for (String entry : environmentAllowlist) {
+            boolean prefix = entry.endsWith("*");
+            if (prefix ? name.startsWith(entry.substring(0, entry.length() - 1)) : name.equals(entry)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

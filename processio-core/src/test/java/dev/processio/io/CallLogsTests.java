@@ -147,7 +147,8 @@ class CallLogsTests {
     void onlyAWellFormedTagAtTheStartOfALineNamesACall() {
         Runtime.Capture capture = new Runtime.Capture();
         StderrLog log = new StderrLog("test", 1, 42, id -> new CallLookup.Call(id, "m",
-                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), () -> { }, capture, capture.mdc);
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), LogBudget.unlimited(), () -> { }, capture,
+                capture.mdc);
         for (String line : List.of("\u001fc0\u001fzero", "\u001fc123456789012345678\u001flongest", "\u001fc\u001fno id",
                 "\u001fcx\u001fnot a number", "\u001fc12 no end", "\u001fd3\u001fother kind",
                 "\u001fc1234567890123456789\u001ftoo long", "text \u001fc4\u001f inside", "\u001fc9\u001f")) {
@@ -222,7 +223,8 @@ class CallLogsTests {
             }
             process = new ProcessBuilder(command).start();
             stdin = process.getOutputStream();
-            log = new StderrLog("test", 1, process.pid(), known::get, () -> { }, capture, capture.mdc);
+            log = new StderrLog("test", 1, process.pid(), known::get,
+                    LogBudget.unlimited(), () -> { }, capture, capture.mdc);
             stderr = new LineReader(process.getErrorStream(), StderrLog.MAX_LINE_BYTES, true, log)
                     .start("test-call-logs-stderr-" + process.pid());
             stdout = new Thread(this::readReplies, "test-call-logs-stdout-" + process.pid());

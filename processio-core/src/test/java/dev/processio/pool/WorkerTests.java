@@ -442,7 +442,8 @@ class WorkerTests {
     @Test
     void aWorkerThatNeverSaysReadyTimesOut() {
         WorkerSettings s = rawSettings("silent.mjs");
-        WorkerSettings quick = new WorkerSettings(s.pool(), s.command(), null, true, Map.of(), Duration.ofMillis(700),
+        WorkerSettings quick = new WorkerSettings(s.pool(), s.command(), null, true, List.of(), Map.of(), 1000,
+                Duration.ofMillis(700),
                 s.maxFrameSize(), s.io(), s.codec(), s.protocol(), null);
         BridgeStartupException e = startFailure(() -> Worker.start(quick, 1, listener, scheduler));
         assertThat(e.reason()).isEqualTo(Reason.READY_TIMEOUT);
@@ -452,7 +453,8 @@ class WorkerTests {
     @Test
     void aMissingProgramFailsAtOnce() {
         WorkerSettings s = new WorkerSettings("test", List.of("/nonexistent/processio-no-such-node"), null, true,
-                Map.of(), Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(),
+                List.of(),
+                Map.of(), 1000, Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(),
                 codec, protocol, BundledRuntime.Kind.NODE);
         assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
                 .isInstanceOfSatisfying(BridgeStartupException.class,
@@ -464,7 +466,8 @@ class WorkerTests {
     void aProgramThatIsNotExecutableFailsAtOnce() throws Exception {
         Path file = Files.createTempFile("processio-test-", ".sh");
         try {
-            WorkerSettings s = new WorkerSettings("test", List.of(file.toString()), null, true, Map.of(),
+            WorkerSettings s = new WorkerSettings("test", List.of(file.toString()), null, true, List.of(), Map.of(),
+                    1000,
                     Duration.ofSeconds(5), JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec,
                     protocol, null);
             assertThatThrownBy(() -> Worker.start(s, 1, listener, scheduler))
@@ -517,23 +520,26 @@ class WorkerTests {
 
     private WorkerSettings nodeSettings(String module) {
         return new WorkerSettings("test", runtime.command(TestWorkers.node(), List.of(), TestWorkers.file(module)),
-                null, true, Map.of(), Duration.ofSeconds(20), JsonRpc.DEFAULT_MAX_FRAME_SIZE,
+                null, true, List.of(), Map.of(), 1000, Duration.ofSeconds(20), JsonRpc.DEFAULT_MAX_FRAME_SIZE,
                 ProcessIO.Settings.defaults(), codec, protocol, BundledRuntime.Kind.NODE);
     }
 
     private WorkerSettings rawSettings(String script) {
-        return new WorkerSettings("test", TestWorkers.rawNode(script), null, true, Map.of(), Duration.ofSeconds(20),
+        return new WorkerSettings("test", TestWorkers.rawNode(script), null, true, List.of(), Map.of(), 1000,
+                Duration.ofSeconds(20),
                 JsonRpc.DEFAULT_MAX_FRAME_SIZE, ProcessIO.Settings.defaults(), codec, protocol, null);
     }
 
     private WorkerSettings withFrameLimit(WorkerSettings s, int maxFrameSize) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.protocol(), s.bundledRuntime());
+                s.environmentAllowlist(), s.environment(), s.logLinesPerSecond(),
+                s.startupTimeout(), maxFrameSize, s.io(), s.codec(), s.protocol(), s.bundledRuntime());
     }
 
     private static WorkerSettings withIo(WorkerSettings s, ProcessIO.Settings io) {
         return new WorkerSettings(s.pool(), s.command(), s.workingDirectory(), s.inheritEnvironment(),
-                s.environment(), s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.protocol(), s.bundledRuntime());
+                s.environmentAllowlist(), s.environment(), s.logLinesPerSecond(),
+                s.startupTimeout(), s.maxFrameSize(), io, s.codec(), s.protocol(), s.bundledRuntime());
     }
 
     private CompletableFuture<RpcReply> send(Worker w, String method, Object params) {

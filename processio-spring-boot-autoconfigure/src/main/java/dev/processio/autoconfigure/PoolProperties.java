@@ -154,7 +154,9 @@ public class PoolProperties {
         map.from(worker.mcp.protocolVersion).to(options::mcpProtocolVersion);
         map.from(worker.workingDirectory).whenHasText().as(Path::of).to(options::workingDirectory);
         map.from(worker.inheritEnvironment).to(options::inheritEnvironment);
+        map.from(worker.environmentAllowlist).to(options::environmentAllowlist);
         map.from(worker.environment).to(variables -> variables.forEach(options::environment));
+        map.from(worker.logLinesPerSecond).to(options::logLinesPerSecond);
         map.from(worker.startupTimeout).to(options::startupTimeout);
 
         map.from(pool.minWorkers).to(options::minWorkers);
@@ -383,11 +385,27 @@ public class PoolProperties {
         /** Working directory of the workers. Defaults to the application's. */
         private String workingDirectory;
 
-        /** Whether workers inherit the application's environment variables. */
+        /**
+         * Whether workers inherit every environment variable of the application, secrets included.
+         * When false they get only those that environment-allowlist names.
+         */
         private Boolean inheritEnvironment;
+
+        /**
+         * Names of the application's environment variables that workers get when
+         * inherit-environment is false; an entry that ends with '*' is a prefix, such as LC_*. A
+         * named pool that sets this list replaces the inherited one as a whole.
+         */
+        private List<String> environmentAllowlist;
 
         /** Extra environment variables for the workers. */
         private Map<String, String> environment;
+
+        /**
+         * Lines of each worker's stderr, and stray lines of its stdout, logged per second at most, in
+         * bursts of as many. Those beyond are counted, not logged.
+         */
+        private Integer logLinesPerSecond;
 
         /**
          * How long a worker may take to become ready: to announce it (processio dialect), or to
@@ -450,6 +468,22 @@ public class PoolProperties {
 
         public void setInheritEnvironment(Boolean inheritEnvironment) {
             this.inheritEnvironment = inheritEnvironment;
+        }
+
+        public List<String> getEnvironmentAllowlist() {
+            return environmentAllowlist;
+        }
+
+        public void setEnvironmentAllowlist(List<String> environmentAllowlist) {
+            this.environmentAllowlist = environmentAllowlist;
+        }
+
+        public Integer getLogLinesPerSecond() {
+            return logLinesPerSecond;
+        }
+
+        public void setLogLinesPerSecond(Integer logLinesPerSecond) {
+            this.logLinesPerSecond = logLinesPerSecond;
         }
 
         public Map<String, String> getEnvironment() {

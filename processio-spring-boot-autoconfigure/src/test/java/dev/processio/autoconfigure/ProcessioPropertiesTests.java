@@ -62,14 +62,17 @@ class ProcessioPropertiesTests {
         for (JsonNode property : poolProperties()) {
             String name = property.get("name").asString();
             assertThat(property.path("description").asString()).as(name).isNotBlank();
-            if (property.has("defaultValue")) {
-                defaults.put(name, property.get("defaultValue").asString());
+            JsonNode value = property.get("defaultValue");
+            if (value != null && value.isArray()) {
+                defaults.put(name, String.join(",", value.valueStream().map(JsonNode::asString).toList()));
+            } else if (value != null) {
+                defaults.put(name, value.asString());
             } else {
                 withoutDefault.add(name);
             }
         }
         assertThat(withoutDefault).isEqualTo(new TreeSet<>(WITHOUT_DEFAULT));
-        assertThat(defaults).hasSize(36);
+        assertThat(defaults).hasSize(38);
         assertThat(optionsFrom(defaults)).usingRecursiveComparison().isEqualTo(coreDefaults());
     }
 
@@ -78,6 +81,8 @@ class ProcessioPropertiesTests {
         // | `processio.pool.max-workers` | `maxWorkers` | 4 | meaning |
         Pattern row = Pattern.compile("(?m)^\\| `(processio\\.[a-z.-]+)` \\| `\\w+` \\|([^|]*)\\|");
         Pattern value = Pattern.compile("`?(\\w+?|\\d+(?:\\.\\d+)?) ?(ms|s|min|KiB|MiB)?`?(?: \\(off\\))?");
+        // `PATH`, `HOME`, `LC_*`
+        Pattern list = Pattern.compile("`[^`,]+`(?:, `[^`,]+`)+");
         Map<String, String> units = Map.of("ms", "ms", "s", "s", "min", "m", "KiB", "KB", "MiB", "MB");
         Map<String, String> defaults = new LinkedHashMap<>();
         Set<String> withoutDefault = new TreeSet<>();
@@ -87,6 +92,8 @@ class ProcessioPropertiesTests {
             Matcher m = value.matcher(text);
             if (text.isEmpty() || text.equals("none") || text.equals("the JVM's")) {
                 withoutDefault.add(rows.group(1));
+            } else if (list.matcher(text).matches()) {
+                defaults.put(rows.group(1), text.replace("`", "").replace(", ", ","));
             } else if (m.matches()) {
                 defaults.put(rows.group(1), m.group(1) + (m.group(2) == null ? "" : units.get(m.group(2))));
             } else {
