@@ -123,7 +123,7 @@ final class BundledRuntime implements AutoCloseable {
         } catch (IOException e) {
             PrivateTempDirectories.delete(directory);
             throw new UncheckedIOException("cannot copy the " + kind.language
-                    + " worker runtime to a temporary directory", e);
+                    + " worker runtime to a temporary directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             PrivateTempDirectories.delete(directory);
             throw e;
