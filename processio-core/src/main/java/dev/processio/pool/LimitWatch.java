@@ -9,19 +9,28 @@ import org.slf4j.LoggerFactory;
 /**
  * Enforces the limits of a worker's whole process tree that no rlimit can: {@code
  * processio.worker.limits.memory} (the sum of the tree's resident memory) and {@code
- * processio.worker.limits.processes} (the number of processes in it). Every {@value #CHECK_MILLIS}
- * ms it reads {@code /proc/<pid>/status} of each process of each live worker's tree, as far as the
- * worker knows it ({@link Worker#knownTree()}); every {@value #RESCAN_CHECKS}th check it first looks
- * for new descendants, which costs a scan of {@code /proc} per worker (see {@link ProcessTree}). A
- * tree over a limit is SIGKILLed at once as a fault of its worker ({@link WorkerFault.Kind#LIMIT}):
- * its calls fail with {@code WorkerLostException}, and its slot is quarantined and refilled as
- * after a crash.
+ * processio.worker.limits.processes} (the number of processes in it). A tree over a limit is
+ * SIGKILLed at once as a fault of its worker ({@link WorkerFault.Kind#LIMIT}): its calls fail with
+ * {@code WorkerLostException}, and its slot is quarantined and refilled as after a crash.
  *
- * <p>Overshoot: a tree can grow for one interval between two checks, and a child it starts may go
- * unseen for up to {@value #RESCAN_CHECKS} intervals. Memory is read, not reserved: nothing stops
- * an allocation, so the kill comes after the tree has passed the limit.
+ * <h2>How often, and what it costs</h2>
+ * Every {@value #CHECK_MILLIS} ms it reads {@code /proc/<pid>/statm} of each process of each live
+ * worker's tree as far as the worker knows it ({@link Worker#knownTree()}), and {@code stat} to see
+ * that each still runs: tens of microseconds per process on a quiet host, a few hundred on a
+ * loaded one. Every {@value #RESCAN_CHECKS}th check it first looks for new descendants, one scan
+ * of {@code /proc} per worker (see {@link ProcessTree}), which is the larger cost and the reason it
+ * is not done at every check. It needs no thread of its own: it runs on the pool's housekeeper.
  *
- * <p>Runs on the housekeeper thread, which owns {@code checks}; it only reads the slots.
+ * <h2>Overshoot</h2>
+ * Memory is read, not reserved: nothing stops an allocation, so the kill comes after the tree has
+ * passed the limit, by what it allocated since the last check, plus the time to deliver SIGKILL.
+ * A Node worker that fills 8 MiB Buffers in a loop that never yields (about 1.3 GB/s on a 2-CPU
+ * VM) was seen at 10 - 23 MiB over a 200 MiB limit; one that allocates a chunk per turn of its
+ * event loop at 2 - 11 MiB over. A busy housekeeper checks late, and the overshoot grows with the
+ * delay. A process that the tree starts is unseen for up to {@value #RESCAN_CHECKS} checks: its
+ * memory and its count only join the sums from then on.
+ *
+ * <p>Runs on the housekeeper thread, which alone touches {@code checks}; it only reads the slots.
  */
 final class LimitWatch {
 
