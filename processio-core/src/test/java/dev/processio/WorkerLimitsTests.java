@@ -1,6 +1,7 @@
 package dev.processio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -211,6 +212,17 @@ class WorkerLimitsTests {
                 .contains("processio.worker.limits.open-files=256: RLIMIT_NOFILE through ")
                 .contains("processio.worker.limits.processes=50: a count of the process tree");
         assertThat(log).contains("per process");
+    }
+
+    @Test
+    void aMissingProgramBehindPrlimitIsReportedAsWithoutIt() {
+        NodeBridgeOptions options = NodeBridgeOptions.builder().name("test").nodeExecutable("/nonexistent/no-node")
+                .module(TestWorkers.file("limits.mjs")).limitsOpenFiles(256).build();
+        assertThatThrownBy(() -> bridges.add(NodeBridge.start(options)))
+                .isInstanceOfSatisfying(BridgeStartupException.class, e -> assertThat(e.reason())
+                        .isEqualTo(BridgeStartupException.Reason.COMMAND_NOT_FOUND))
+                .hasMessageContaining("program '/nonexistent/no-node' was not found")
+                .hasMessageContaining("processio.node.executable");
     }
 
     @Test

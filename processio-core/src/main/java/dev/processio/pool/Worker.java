@@ -608,8 +608,13 @@ final class Worker implements ProcessIO.Owner {
         ExitStatus status = exitStatus.withLimit(settings.limits().explain(exitStatus, killedByUs, stderr.tail()));
         exitStatus = status;
         if (!ready.isDone()) {
-            ready.completeExceptionally(WorkerFailures.exitedBeforeReady(settings.pool(), label,
-                    settings.bundledRuntime(), status, stderr.tail()));
+            WorkerLimits limits = settings.limits();
+            BridgeStartupException notRun = !limits.wraps() ? null
+                    : WorkerFailures.prlimitCouldNotRun(settings.pool(), limits.program(settings.command()),
+                            settings.bundledRuntime(), status, stderr.tail());
+            ready.completeExceptionally(notRun != null ? notRun
+                    : WorkerFailures.exitedBeforeReady(settings.pool(), label, settings.bundledRuntime(), status,
+                            stderr.tail()));
         }
         if (fault == null && !killedByUs && !stopRequested && ready.isDone() && !ready.isCompletedExceptionally()) {
             LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(),

@@ -190,6 +190,17 @@ final class WorkerLimits {
         return wrapped;
     }
 
+    /** Whether {@link #wrap} puts prlimit in front of the command. */
+    boolean wraps() {
+        return prlimit != null;
+    }
+
+    /** The program that a command made by {@link #wrap} runs behind prlimit. */
+    String program(List<String> wrapped) {
+        int separator = wrapped.indexOf("--");
+        return separator >= 0 && separator + 1 < wrapped.size() ? wrapped.get(separator + 1) : wrapped.get(0);
+    }
+
     /** The options of {@code node} for a Node worker: the user's, and a heap size matching the memory limit. */
     List<String> nodeOptions(List<String> userOptions) {
         if (nodeHeapMib == 0 || setsHeap(userOptions)) {
