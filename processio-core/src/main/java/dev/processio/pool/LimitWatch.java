@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Overshoot</h2>
  * Memory is read, not reserved: nothing stops an allocation, so the kill comes after the tree has
  * passed the limit, by what it allocated since the last check, plus the time to deliver SIGKILL.
- * A Node worker that fills 8 MiB Buffers in a loop that never yields (about 1.3 GB/s on a 2-CPU
- * VM) was seen at 10 - 23 MiB over a 200 MiB limit; one that allocates a chunk per turn of its
- * event loop at 2 - 11 MiB over. A busy housekeeper checks late, and the overshoot grows with the
- * delay. A process that the tree starts is unseen for up to {@value #RESCAN_CHECKS} checks: its
+ * A Node worker that fills 8 MiB Buffers, in a loop that never yields (about 1.3 GB/s) or one per
+ * turn of its event loop, was seen 0.5 - 33 MiB over a 200 MiB limit (median about 10 MiB) in 18
+ * runs on a 2-CPU VM with a load average of 4 - 8; at a 50 ms interval, up to 58 MiB. A busy
+ * housekeeper checks late, and the overshoot grows with the delay. A process that the tree starts is unseen for up to {@value #RESCAN_CHECKS} checks: its
  * memory and its count only join the sums from then on.
  *
  * <p>Runs on the housekeeper thread, which alone touches {@code checks}; it only reads the slots.
