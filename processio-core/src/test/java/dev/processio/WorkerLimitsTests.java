@@ -215,6 +215,17 @@ class WorkerLimitsTests {
     }
 
     @Test
+    void aMemoryLimitBelowWhatAWorkerNeedsToStartFailsTheStartNamingIt() {
+        NodeBridgeOptions options = NodeBridgeOptions.builder().name("test").nodeExecutable(TestWorkers.node())
+                .module(TestWorkers.file("limits.mjs")).limitsMemory(8 * MIB).build();
+        assertThatThrownBy(() -> bridges.add(NodeBridge.start(options)))
+                .isInstanceOfSatisfying(BridgeStartupException.class, e -> assertThat(e.reason())
+                        .isEqualTo(BridgeStartupException.Reason.EXITED_BEFORE_READY))
+                .hasMessageContaining("broke before it was ready")
+                .hasMessageContaining("more than processio.worker.limits.memory (8 MiB");
+    }
+
+    @Test
     void aMissingProgramBehindPrlimitIsReportedAsWithoutIt() {
         NodeBridgeOptions options = NodeBridgeOptions.builder().name("test").nodeExecutable("/nonexistent/no-node")
                 .module(TestWorkers.file("limits.mjs")).limitsOpenFiles(256).build();

@@ -465,7 +465,9 @@ final class Worker implements ProcessIO.Owner {
         }
         kill();
         if (!ready.isDone()) {
-            ready.completeExceptionally(new BridgeStartupException(settings.pool(), Reason.PROTOCOL_MISMATCH,
+            // Over a worker limit is no protocol fault: it was killed, as if it had exited.
+            Reason reason = kind == WorkerFault.Kind.LIMIT ? Reason.EXITED_BEFORE_READY : Reason.PROTOCOL_MISMATCH;
+            ready.completeExceptionally(new BridgeStartupException(settings.pool(), reason,
                     label + " broke before it was ready: " + message, null, stderr.tail(), cause));
         }
         listener.faulted(this, f);
