@@ -95,6 +95,16 @@ class WorkerLimitsPlatformTests {
         assertThat(new ExitStatus(152).withLimit("it used 2 s").describe()).isEqualTo("signal 24 (SIGXCPU): it used 2 s");
     }
 
+    @Test
+    void residentMemoryFromStatmIsVmRssFromStatus() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        long statm = WorkerLimits.residentBytes(pid);
+        long status = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .map(l -> Long.parseLong(l.substring(6).trim().split("\\s+")[0]) * 1024).findFirst().orElseThrow();
+        // Read a moment apart from a JVM that allocates: close, not equal.
+        assertThat(statm).isPositive().isBetween(status * 9 / 10, status * 11 / 10);
+    }
+
     private static NodeBridgeOptions options(UnaryOperator<NodeBridgeOptions.Builder> change) {
         return change.apply(NodeBridgeOptions.builder().name("test").command("worker")).build();
     }
