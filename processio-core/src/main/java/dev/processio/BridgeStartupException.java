@@ -29,7 +29,12 @@ public class BridgeStartupException extends BridgeException {
         /** The process did not announce that it was ready within the start-up timeout. */
         READY_TIMEOUT,
         /** The process was stopped while it was starting. */
-        ABORTED
+        ABORTED,
+        /**
+         * A limit of {@code processio.worker.limits.*} is set and this system cannot apply it: not
+         * Linux, no {@code prlimit} on the PATH, or no readable {@code /proc}. The message names it.
+         */
+        LIMITS_UNAVAILABLE
     }
 
     private final Reason reason;

@@ -115,6 +115,18 @@ public final class NodeBridgeOptions {
     public int logLinesPerSecond() { return values.logLinesPerSecond; }
     public Duration startupTimeout() { return values.startupTimeout; }
 
+    /** Resident memory of a worker's whole process tree, in bytes; 0 for no limit. */
+    public long limitsMemory() { return values.limitsMemory; }
+
+    /** CPU time of each worker process, in whole seconds; {@code null} for no limit. */
+    public Duration limitsCpuTime() { return values.limitsCpuTime; }
+
+    /** Open file descriptors of each worker process; 0 for no limit. */
+    public int limitsOpenFiles() { return values.limitsOpenFiles; }
+
+    /** Processes in a worker's tree, the worker included; 0 for no limit. */
+    public int limitsProcesses() { return values.limitsProcesses; }
+
     public int minWorkers() { return values.minWorkers; }
     public int maxWorkers() { return values.maxWorkers; }
     public int maxInFlightPerWorker() { return values.maxInFlightPerWorker; }
@@ -209,6 +221,10 @@ public final class NodeBridgeOptions {
         private Map<String, String> environment = new LinkedHashMap<>();
         private int logLinesPerSecond = 1000;
         private Duration startupTimeout = Duration.ofSeconds(30);
+        private long limitsMemory;
+        private Duration limitsCpuTime;
+        private int limitsOpenFiles;
+        private int limitsProcesses;
         private int minWorkers = 1;
         private int maxWorkers = 4;
         private int maxInFlightPerWorker = 16;
@@ -385,6 +401,38 @@ public final class NodeBridgeOptions {
 
         /** {@code processio.worker.startup-timeout}: how long a worker may take to become ready. */
         public Builder startupTimeout(Duration timeout) { this.startupTimeout = timeout; return this; }
+
+        /**
+         * {@code processio.worker.limits.memory} in bytes (0: none, the default): the resident
+         * memory of a worker's whole process tree, read from {@code /proc} every 20 ms (new processes
+         * of the tree are found within 500 ms); above it
+         * the tree is killed with SIGKILL, its calls fail with {@link WorkerLostException}, and
+         * the slot is refilled. Node workers of the bundled runtime also get
+         * {@code --max-old-space-size} of half of it, unless {@code processio.node.options} sets
+         * one. Linux only; a pool with it set does not start elsewhere.
+         */
+        public Builder limitsMemory(long bytes) { this.limitsMemory = bytes; return this; }
+
+        /**
+         * {@code processio.worker.limits.cpu-time} ({@code null} or zero: none, the default): CPU
+         * time of each worker process ({@code RLIMIT_CPU}, through prlimit), in whole seconds; a
+         * fraction is rounded up, with a warning. The kernel ends the process with SIGXCPU.
+         */
+        public Builder limitsCpuTime(Duration cpuTime) { this.limitsCpuTime = cpuTime; return this; }
+
+        /**
+         * {@code processio.worker.limits.open-files} (0: none, the default): open file descriptors
+         * of each worker process ({@code RLIMIT_NOFILE}, through prlimit); an open past it fails
+         * with EMFILE in the worker.
+         */
+        public Builder limitsOpenFiles(int files) { this.limitsOpenFiles = files; return this; }
+
+        /**
+         * {@code processio.worker.limits.processes} (0: none, the default): processes in a worker's
+         * tree, the worker included, looked for every 500 ms; above it the tree is killed with SIGKILL.
+         * Not {@code RLIMIT_NPROC}, which counts every thread of the user, the application's too.
+         */
+        public Builder limitsProcesses(int processes) { this.limitsProcesses = processes; return this; }
 
         /** {@code processio.pool.min-workers}: started with the bridge and kept alive. */
         public Builder minWorkers(int minWorkers) { this.minWorkers = minWorkers; return this; }
@@ -597,6 +645,12 @@ public final class NodeBridgeOptions {
             checkEnvironmentAllowlist(problems);
             atLeast(problems, "processio.worker.log-lines-per-second", logLinesPerSecond, 1);
             positive(problems, "processio.worker.startup-timeout", startupTimeout);
+            atLeast(problems, "processio.worker.limits.memory", limitsMemory, 0);
+            if (limitsCpuTime != null) {
+                notNegative(problems, "processio.worker.limits.cpu-time", limitsCpuTime);
+            }
+            atLeast(problems, "processio.worker.limits.open-files", limitsOpenFiles, 0);
+            atLeast(problems, "processio.worker.limits.processes", limitsProcesses, 0);
             if (minWorkers < 0) {
                 problems.add("processio.pool.min-workers must be 0 or more, was " + minWorkers);
             }
@@ -652,6 +706,14 @@ public final class NodeBridgeOptions {
 
         /** Lowers or raises the questionable values of a checked copy, one warning each. */
         private void clamp() {
+            if (limitsCpuTime != null && limitsCpuTime.isZero()) {
+                limitsCpuTime = null;
+            } else if (limitsCpuTime != null && limitsCpuTime.getNano() != 0) {
+                Duration rounded = Duration.ofSeconds(limitsCpuTime.getSeconds() + 1);
+                LOG.warn("[{}] processio.worker.limits.cpu-time of {} is not a whole number of seconds, which is"
+                        + " all the kernel counts; using {} s", name, limitsCpuTime, rounded.getSeconds());
+                limitsCpuTime = rounded;
+            }
             if (writeTimeout.compareTo(MIN_WRITE_TIMEOUT) < 0) {
                 LOG.warn("[{}] processio.io.write-timeout of {} ms is too short to tell a stalled worker from a busy"
                         + " one; using {} ms", name, writeTimeout.toMillis(), MIN_WRITE_TIMEOUT.toMillis());

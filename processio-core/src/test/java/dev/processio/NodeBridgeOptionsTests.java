@@ -118,6 +118,34 @@ class NodeBridgeOptionsTests {
     }
 
     @Test
+    void workerLimitsAreUnsetByDefaultAndNegativeOnesAreRejected() {
+        NodeBridgeOptions o = valid().build();
+        assertThat(o.limitsMemory()).isZero();
+        assertThat(o.limitsCpuTime()).isNull();
+        assertThat(o.limitsOpenFiles()).isZero();
+        assertThat(o.limitsProcesses()).isZero();
+        assertThatThrownBy(() -> valid().limitsMemory(-1).limitsCpuTime(Duration.ofSeconds(-1)).limitsOpenFiles(-1)
+                .limitsProcesses(-2).build())
+                .hasMessageContaining("processio.worker.limits.memory must be at least 0, was -1")
+                .hasMessageContaining("processio.worker.limits.cpu-time must not be negative")
+                .hasMessageContaining("processio.worker.limits.open-files must be at least 0, was -1")
+                .hasMessageContaining("processio.worker.limits.processes must be at least 0, was -2");
+    }
+
+    @Test
+    void aCpuTimeLimitIsRoundedUpToWholeSecondsAndZeroMeansNone() {
+        NodeBridgeOptions[] options = new NodeBridgeOptions[1];
+        String log = stderrOf(() -> options[0] = valid().limitsCpuTime(Duration.ofMillis(1500)).build());
+        assertThat(options[0].limitsCpuTime()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(log.lines()).singleElement().asString().contains("WARN")
+                .contains("[p] processio.worker.limits.cpu-time of PT1.5S").contains("using 2 s");
+        assertThat(stderrOf(() -> options[0] = valid().limitsCpuTime(Duration.ZERO).build())).isEmpty();
+        assertThat(options[0].limitsCpuTime()).isNull();
+        assertThat(stderrOf(() -> options[0] = valid().limitsCpuTime(Duration.ofSeconds(3)).build())).isEmpty();
+        assertThat(options[0].limitsCpuTime()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
     void clampingChangesTheOptionsNotTheBuilder() {
         NodeBridgeOptions.Builder builder = valid().writeTimeout(Duration.ofMillis(20));
         stderrOf(builder::build);

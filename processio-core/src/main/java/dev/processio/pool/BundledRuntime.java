@@ -141,7 +141,14 @@ final class BundledRuntime implements AutoCloseable {
 
     /** The command that the options ask for: their interpreter, options and module. */
     List<String> command(NodeBridgeOptions options) {
-        return command(kind.executable(options), kind.userOptions(options), kind.module(options));
+        return command(options, WorkerLimits.NONE);
+    }
+
+    /** As {@link #command(NodeBridgeOptions)}, with the interpreter options that the limits add (Node's heap). */
+    List<String> command(NodeBridgeOptions options, WorkerLimits limits) {
+        List<String> interpreter = kind == Kind.NODE ? limits.nodeOptions(kind.userOptions(options))
+                : kind.userOptions(options);
+        return command(kind.executable(options), interpreter, kind.module(options));
     }
 
     /**

@@ -3,8 +3,20 @@ package dev.processio.pool;
 /**
  * How a worker process ended. The JVM reports death by signal N as exit value 128 + N; values in
  * 129..159 are read as signals.
+ *
+ * @param limit the {@code processio.worker.limits.*} limit that explains the end, as a clause for
+ *        {@link #describe()}, or {@code null}
  */
-record ExitStatus(int exitValue) {
+record ExitStatus(int exitValue, String limit) {
+
+    ExitStatus(int exitValue) {
+        this(exitValue, null);
+    }
+
+    /** This status, explained by a limit. */
+    ExitStatus withLimit(String limit) {
+        return limit == null ? this : new ExitStatus(exitValue, limit);
+    }
 
     /** The signal that ended the process, or {@code null} when it exited by itself. */
     Integer signal() {
@@ -18,7 +30,8 @@ record ExitStatus(int exitValue) {
 
     String describe() {
         Integer signal = signal();
-        return signal == null ? "exit code " + exitValue : "signal " + signal + " (" + signalName(signal) + ")";
+        String text = signal == null ? "exit code " + exitValue : "signal " + signal + " (" + signalName(signal) + ")";
+        return limit == null ? text : text + ": " + limit;
     }
 
     static String signalName(int signal) {
@@ -35,6 +48,8 @@ record ExitStatus(int exitValue) {
             case 13 -> "SIGPIPE";
             case 14 -> "SIGALRM";
             case 15 -> "SIGTERM";
+            case 24 -> "SIGXCPU";
+            case 25 -> "SIGXFSZ";
             default -> "SIG" + signal;
         };
     }

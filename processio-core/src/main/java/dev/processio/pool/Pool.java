@@ -82,19 +82,23 @@ public final class Pool {
         this.clock = clock;
         this.mapper = options.jsonMapper() != null ? options.jsonMapper() : JsonMapper.builder().build();
         this.codec = new RpcCodec(mapper, options.maxFrameSize());
-        // Before anything that must be cleaned up: it checks what the options could not.
+        // Before anything that must be cleaned up: they check what the options could not.
         this.protocol = WorkerProtocol.of(options, codec, ids::getAndIncrement);
+        WorkerLimits limits = WorkerLimits.of(options);
         this.observations = options.observationRegistry() == null ? null
                 : new CallObservations(options.observationRegistry(), name, options.dialect().key());
         BundledRuntime.Kind bundled = BundledRuntime.Kind.of(options);
         this.runtime = bundled == null ? null : BundledRuntime.extract(bundled);
-        List<String> command = runtime == null ? options.command() : runtime.command(options);
+        List<String> command = limits.wrap(runtime == null ? options.command() : runtime.command(options, limits));
+        if (limits.any()) {
+            LOG.info("[{}] {}", name, limits.describe(bundled, options.nodeOptions()));
+        }
         ProcessIO.Settings io = new ProcessIO.Settings(options.writeQueueFrames(), options.writeQueueBytes(),
                 options.backpressure(), options.enqueueTimeout(), options.writeTimeout());
         WorkerSettings workerSettings = new WorkerSettings(name, command, options.workingDirectory(),
                 options.inheritEnvironment(), options.environmentAllowlist(), options.environment(),
-                options.logLinesPerSecond(), options.startupTimeout(),
-                options.maxFrameSize(), io, codec, protocol, bundled);
+                options.logLinesPerSecond(), options.startupTimeout(), options.maxFrameSize(), io, codec, protocol,
+                bundled, limits);
         this.breakers = new Breakers(options);
         this.slots = new Slot[options.maxWorkers()];
         for (int i = 0; i < slots.length; i++) {
@@ -117,6 +121,9 @@ public final class Pool {
         view.attach(supervisor, dispatcher);
         housekeeper.start(slots, supervisor, dispatcher, recycler, gate, ids, options.healthCheckInterval(),
                 options.healthCheckTimeout());
+        if (limits.watched()) {
+            new LimitWatch(name, limits, slots).start(housekeeper);
+        }
         this.shutdownHook = new Thread(this::close, "processio-" + name + "-shutdown-hook");
         this.progress = new ProgressDelivery(name, options.maxProgressBuffer(), metrics, mapper);
     }

@@ -199,16 +199,9 @@ final class Recycler {
         if (memoryCheckUnsupported) {
             return 0;
         }
-        Path status = Path.of("/proc", Long.toString(pid), "status");
         try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("VmRSS:")) {
-                    String[] parts = line.substring(6).trim().split("\\s+");
-                    return Long.parseLong(parts[0]) * 1024;
-                }
-            }
-            return 0;
-        } catch (IOException | NumberFormatException e) {
+            return WorkerLimits.residentBytes(pid);
+        } catch (IOException e) {
             if (!Files.isDirectory(Path.of("/proc/self"))) {
                 memoryCheckUnsupported = true;
                 LOG.warn("[{}] processio.recycle.max-memory is set, but this system has no /proc; the memory"

@@ -209,6 +209,9 @@ final class Supervisor implements Worker.Listener {
                 case STALLED -> RestartCause.STALL;
                 case BROKEN_PIPE -> RestartCause.EPIPE;
                 case PROTOCOL, STDOUT_CLOSED -> RestartCause.PROTOCOL;
+                // RestartCause is a published tag set: a tree killed at its limit is counted as a
+                // crash, as a worker that the kernel ends at its CPU-time limit is.
+                case LIMIT -> RestartCause.CRASH;
             };
             hardFault(e, cause, worker.label() + ": " + fault.message());
         }

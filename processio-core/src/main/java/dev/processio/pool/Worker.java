@@ -15,6 +15,7 @@ import dev.processio.protocol.RpcCodec;
 import dev.processio.protocol.RpcReply;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -156,7 +157,10 @@ final class Worker implements ProcessIO.Owner {
     private final AtomicBoolean finished = new AtomicBoolean();
     private final java.util.concurrent.CountDownLatch finishedLatch = new java.util.concurrent.CountDownLatch(1);
     private volatile WorkerFault fault;
-    /** Set once, by whichever thread sees the process end. */
+    /**
+     * Set by whichever thread sees the process end, and once more by the one that finishes it,
+     * with the limit that explains the end, if any.
+     */
     private volatile ExitStatus exitStatus;
     private volatile boolean stdoutEnded;
     private volatile boolean killedByUs;
@@ -408,6 +412,21 @@ final class Worker implements ProcessIO.Owner {
         }
     }
 
+    /**
+     * The process, if it runs, and the descendants it is known to have had that still run, without
+     * a new look at its tree: what {@link LimitWatch} measures between its looks.
+     */
+    List<ProcessHandle> knownTree() {
+        List<ProcessHandle> running = tree.running();
+        if (!process.isAlive()) {
+            return running;
+        }
+        List<ProcessHandle> all = new ArrayList<>(running.size() + 1);
+        all.add(process.toHandle());
+        all.addAll(running);
+        return all;
+    }
+
     /** Whether the process, or any descendant it has had, still runs. */
     boolean isTreeAlive() {
         return process.isAlive() || tree.anyRunning();
@@ -453,7 +472,9 @@ final class Worker implements ProcessIO.Owner {
         }
         kill();
         if (!ready.isDone()) {
-            ready.completeExceptionally(new BridgeStartupException(settings.pool(), Reason.PROTOCOL_MISMATCH,
+            // Over a worker limit is no protocol fault: it was killed, as if it had exited.
+            Reason reason = kind == WorkerFault.Kind.LIMIT ? Reason.EXITED_BEFORE_READY : Reason.PROTOCOL_MISMATCH;
+            ready.completeExceptionally(new BridgeStartupException(settings.pool(), reason,
                     label + " broke before it was ready: " + message, null, stderr.tail(), cause));
         }
         listener.faulted(this, f);
@@ -592,10 +613,17 @@ final class Worker implements ProcessIO.Owner {
     }
 
     private void finishCalls() {
-        ExitStatus status = exitStatus;
+        // Once stderr has been read to its end, where V8 writes why it aborted.
+        ExitStatus status = exitStatus.withLimit(settings.limits().explain(exitStatus, killedByUs, stderr.tail()));
+        exitStatus = status;
         if (!ready.isDone()) {
-            ready.completeExceptionally(WorkerFailures.exitedBeforeReady(settings.pool(), label,
-                    settings.bundledRuntime(), status, stderr.tail()));
+            WorkerLimits limits = settings.limits();
+            BridgeStartupException notRun = !limits.wraps() ? null
+                    : WorkerFailures.prlimitCouldNotRun(settings.pool(), limits.program(settings.command()),
+                            settings.bundledRuntime(), status, stderr.tail());
+            ready.completeExceptionally(notRun != null ? notRun
+                    : WorkerFailures.exitedBeforeReady(settings.pool(), label, settings.bundledRuntime(), status,
+                            stderr.tail()));
         }
         if (fault == null && !killedByUs && !stopRequested && ready.isDone() && !ready.isCompletedExceptionally()) {
             LOG.warn("[{}] {} exited unexpectedly with {}.{}", settings.pool(), label, status.describe(),

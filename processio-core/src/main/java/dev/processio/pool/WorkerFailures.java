@@ -21,24 +21,48 @@ final class WorkerFailures {
     /** The command could not be run at all. */
     static BridgeStartupException launchFailed(String pool, List<String> command, BundledRuntime.Kind runtime,
             IOException e) {
-        String program = command.get(0);
         String text = String.valueOf(e.getMessage());
+        Reason reason = text.contains("error=2,") ? Reason.COMMAND_NOT_FOUND
+                : text.contains("error=13,") ? Reason.NOT_EXECUTABLE : null;
+        if (reason == null) {
+            return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
+                    "cannot start worker " + command + ": " + text, null, "", e);
+        }
+        return programNotRun(pool, command.get(0), runtime, reason, null, "", e);
+    }
+
+    /**
+     * prlimit, which the command runs behind when {@code processio.worker.limits.*} are set, could
+     * not exec the program: it says so on stderr and exits with 127 (not found) or 126 (not
+     * executable). The same failure as {@link #launchFailed} without prlimit; {@code null} for any
+     * other exit.
+     *
+     * @param program the program prlimit was to run
+     */
+    static BridgeStartupException prlimitCouldNotRun(String pool, String program, BundledRuntime.Kind runtime,
+            ExitStatus status, String tail) {
+        Integer code = status.exitCode();
+        if (code == null || (code != 126 && code != 127) || !tail.contains("prlimit: failed to execute")) {
+            return null;
+        }
+        return programNotRun(pool, program, runtime, code == 127 ? Reason.COMMAND_NOT_FOUND : Reason.NOT_EXECUTABLE,
+                status.exitValue(), tail, null);
+    }
+
+    private static BridgeStartupException programNotRun(String pool, String program, BundledRuntime.Kind runtime,
+            Reason reason, Integer exitCode, String tail, Throwable cause) {
         String key = runtime == BundledRuntime.Kind.NODE ? "processio.node.executable"
                 : runtime == BundledRuntime.Kind.PYTHON ? "processio.python.executable" : "processio.worker.command";
-        if (text.contains("error=2,")) {
-            return new BridgeStartupException(pool, Reason.COMMAND_NOT_FOUND,
+        if (reason == Reason.COMMAND_NOT_FOUND) {
+            return new BridgeStartupException(pool, reason,
                     "cannot start worker: program '" + program + "' was not found. Install it or set its full path"
                             + " (" + key + ").",
-                    null, "", e);
+                    exitCode, tail, cause);
         }
-        if (text.contains("error=13,")) {
-            return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
-                    "cannot start worker: program '" + program + "' is not executable (permission denied)."
-                            + " Fix its permissions or point " + key + " at an executable.",
-                    null, "", e);
-        }
-        return new BridgeStartupException(pool, Reason.NOT_EXECUTABLE,
-                "cannot start worker " + command + ": " + text, null, "", e);
+        return new BridgeStartupException(pool, reason,
+                "cannot start worker: program '" + program + "' is not executable (permission denied)."
+                        + " Fix its permissions or point " + key + " at an executable.",
+                exitCode, tail, cause);
     }
 
     static BridgeStartupException readyTimedOut(String pool, String label, Duration startupTimeout, String step,

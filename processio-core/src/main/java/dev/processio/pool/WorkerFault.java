@@ -11,6 +11,8 @@ record WorkerFault(Kind kind, String message, Throwable cause) {
         /** A corrupt or oversized frame on stdout. */
         PROTOCOL,
         /** stdout closed while the process lived on. */
-        STDOUT_CLOSED
+        STDOUT_CLOSED,
+        /** Its process tree went over processio.worker.limits.memory or .processes ({@link LimitWatch}). */
+        LIMIT
     }
 }

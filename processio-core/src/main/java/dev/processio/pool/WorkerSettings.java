@@ -26,10 +26,23 @@ import java.util.Objects;
  * @param protocol the pool's dialect: start-up, heartbeat, cancel
  * @param bundledRuntime the bundled runtime that the command runs, whose exit code 3 means that the
  *        user module failed to load; {@code null} for a worker command
+ * @param limits the OS limits of {@code processio.worker.limits.*}, which explain some exits; the
+ *        command already applies those that prlimit sets
  */
 record WorkerSettings(String pool, List<String> command, Path workingDirectory, boolean inheritEnvironment,
         List<String> environmentAllowlist, Map<String, String> environment, int logLinesPerSecond,
-        Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io, RpcCodec codec, WorkerProtocol protocol, BundledRuntime.Kind bundledRuntime) {
+        Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io, RpcCodec codec, WorkerProtocol protocol,
+        BundledRuntime.Kind bundledRuntime, WorkerLimits limits) {
+
+    /** Without limits. */
+    WorkerSettings(String pool, List<String> command, Path workingDirectory, boolean inheritEnvironment,
+            List<String> environmentAllowlist, Map<String, String> environment, int logLinesPerSecond,
+            Duration startupTimeout, int maxFrameSize, ProcessIO.Settings io, RpcCodec codec,
+            WorkerProtocol protocol, BundledRuntime.Kind bundledRuntime) {
+        this(pool, command, workingDirectory, inheritEnvironment, environmentAllowlist, environment,
+                logLinesPerSecond, startupTimeout, maxFrameSize, io, codec, protocol, bundledRuntime,
+                WorkerLimits.NONE);
+    }
 
     WorkerSettings {
         Objects.requireNonNull(pool, "pool");
@@ -43,6 +56,7 @@ record WorkerSettings(String pool, List<String> command, Path workingDirectory, 
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(codec, "codec");
         Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(limits, "limits");
     }
 
     /**

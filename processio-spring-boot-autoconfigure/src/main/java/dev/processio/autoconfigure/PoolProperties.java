@@ -158,6 +158,10 @@ public class PoolProperties {
         map.from(worker.environment).to(variables -> variables.forEach(options::environment));
         map.from(worker.logLinesPerSecond).to(options::logLinesPerSecond);
         map.from(worker.startupTimeout).to(options::startupTimeout);
+        map.from(worker.limits.memory).as(DataSize::toBytes).to(options::limitsMemory);
+        map.from(worker.limits.cpuTime).to(options::limitsCpuTime);
+        map.from(worker.limits.openFiles).to(options::limitsOpenFiles);
+        map.from(worker.limits.processes).to(options::limitsProcesses);
 
         map.from(pool.minWorkers).to(options::minWorkers);
         map.from(pool.maxWorkers).to(options::maxWorkers);
@@ -382,6 +386,8 @@ public class PoolProperties {
 
         private final Mcp mcp = new Mcp();
 
+        private final Limits limits = new Limits();
+
         /** Working directory of the workers. Defaults to the application's. */
         private String workingDirectory;
 
@@ -452,6 +458,10 @@ public class PoolProperties {
 
         public Mcp getMcp() {
             return mcp;
+        }
+
+        public Limits getLimits() {
+            return limits;
         }
 
         public String getWorkingDirectory() {
@@ -585,6 +595,67 @@ public class PoolProperties {
 
         public void setProtocolVersion(String protocolVersion) {
             this.protocolVersion = protocolVersion;
+        }
+    }
+
+    /**
+     * OS limits of each worker, Linux only; none is set by default. A pool with one set fails to
+     * start where it cannot be applied (not Linux, no prlimit on the PATH, no /proc).
+     */
+    public static class Limits {
+
+        /**
+         * Resident memory of a worker's whole process tree, read from /proc every 20 ms; above it
+         * the tree is killed and replaced, and its calls fail. Node workers also get
+         * --max-old-space-size of half of it, unless node.options sets one.
+         */
+        private DataSize memory;
+
+        /**
+         * CPU time of each worker process, in whole seconds (RLIMIT_CPU, through prlimit); the
+         * kernel ends a process that uses it up.
+         */
+        private Duration cpuTime;
+
+        /** Open file descriptors of each worker process (RLIMIT_NOFILE, through prlimit). */
+        private Integer openFiles;
+
+        /**
+         * Processes in a worker's tree, the worker included; above it the tree is killed and
+         * replaced.
+         */
+        private Integer processes;
+
+        public DataSize getMemory() {
+            return memory;
+        }
+
+        public void setMemory(DataSize memory) {
+            this.memory = memory;
+        }
+
+        public Duration getCpuTime() {
+            return cpuTime;
+        }
+
+        public void setCpuTime(Duration cpuTime) {
+            this.cpuTime = cpuTime;
+        }
+
+        public Integer getOpenFiles() {
+            return openFiles;
+        }
+
+        public void setOpenFiles(Integer openFiles) {
+            this.openFiles = openFiles;
+        }
+
+        public Integer getProcesses() {
+            return processes;
+        }
+
+        public void setProcesses(Integer processes) {
+            this.processes = processes;
         }
     }
 

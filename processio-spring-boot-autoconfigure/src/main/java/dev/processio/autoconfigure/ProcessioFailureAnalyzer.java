@@ -84,6 +84,8 @@ class ProcessioFailureAnalyzer extends AbstractFailureAnalyzer<BridgeStartupExce
             case PROTOCOL_MISMATCH -> "Run the worker runtime that comes with this processio version, or update the"
                     + " worker program in " + prefix + "worker.command to speak wire protocol 1.";
             case INIT_FAILED -> initFailed(prefix, dialect, cause.step());
+            case LIMITS_UNAVAILABLE -> "Unset the " + prefix + "worker.limits.* key named above, or run the application"
+                    + " where it can be applied: Linux with /proc, and prlimit (util-linux) on the PATH.";
             case READY_TIMEOUT -> readyTimeout(prefix, dialect, cause.step());
             case EXITED_BEFORE_READY, ABORTED -> "Check the worker's error output above, and " + switch (runs) {
                 case NODE -> module + " (or " + prefix + "worker.command).";

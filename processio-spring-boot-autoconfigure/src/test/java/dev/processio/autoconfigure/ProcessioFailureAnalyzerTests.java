@@ -39,6 +39,18 @@ class ProcessioFailureAnalyzerTests {
     }
 
     @Test
+    void aLimitThatCannotBeAppliedPointsAtTheLimitsKeysOfItsPool() {
+        FailureAnalysis analysis = analyze(environment("processio.node.module=x.mjs",
+                        "processio.pools.render.worker.limits.cpu-time=5s"),
+                new BridgeStartupException("render", BridgeStartupException.Reason.LIMITS_UNAVAILABLE,
+                        "cannot apply worker limits: processio.worker.limits.cpu-time is applied with prlimit", null, "",
+                        null));
+        assertThat(analysis.getDescription()).contains("pool 'render'").contains("prlimit");
+        assertThat(analysis.getAction()).contains("processio.pools.render.worker.limits.*")
+                .contains("prlimit (util-linux) on the PATH");
+    }
+
+    @Test
     void aFailedInitNotificationOfTheDefaultPoolIsNamedWithItsKey() {
         FailureAnalysis analysis = analyze(environment("processio.worker.command=server"),
                 initFailed("default", "init-notifications[1] (ready)", "default: could not send ready"));

@@ -47,7 +47,8 @@ class ProcessioPropertiesTests {
             "processio.python.module", "processio.worker.command", "processio.worker.init-calls",
             "processio.worker.init-notifications", "processio.worker.cancel-notification.method",
             "processio.worker.mcp.protocol-version", "processio.worker.working-directory",
-            "processio.worker.environment", "processio.health-check.method");
+            "processio.worker.environment", "processio.worker.limits.memory", "processio.worker.limits.cpu-time",
+            "processio.worker.limits.open-files", "processio.worker.limits.processes", "processio.health-check.method");
 
     private static final Path MODULE = Path.of("x.mjs");
 
@@ -156,6 +157,28 @@ class ProcessioPropertiesTests {
         NodeBridgeOptions top = factory(environment).options(ProcessioBridgeFactory.DEFAULT_POOL);
         assertThat(top.callTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(top.environment()).isEqualTo(Map.of("SHARED", "top", "TOP", "1"));
+    }
+
+    @Test
+    void workerLimitsBindWithUnitsAndANamedPoolInheritsEachOnItsOwn() {
+        MockEnvironment environment = environment("processio.node.module=x.mjs",
+                "processio.worker.limits.memory=256MB", "processio.worker.limits.cpu-time=30s",
+                "processio.worker.limits.open-files=512",
+                "processio.pools.render.worker.limits.memory=1GB", "processio.pools.render.worker.limits.processes=8");
+        NodeBridgeOptions top = factory(environment).options(ProcessioBridgeFactory.DEFAULT_POOL);
+        assertThat(top.limitsMemory()).isEqualTo(256L << 20);
+        assertThat(top.limitsCpuTime()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(top.limitsOpenFiles()).isEqualTo(512);
+        assertThat(top.limitsProcesses()).isZero();
+        NodeBridgeOptions render = factory(environment).options("render");
+        assertThat(render.limitsMemory()).isEqualTo(1L << 30);
+        assertThat(render.limitsCpuTime()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(render.limitsOpenFiles()).isEqualTo(512);
+        assertThat(render.limitsProcesses()).isEqualTo(8);
+        NodeBridgeOptions none = factory(environment("processio.node.module=x.mjs"))
+                .options(ProcessioBridgeFactory.DEFAULT_POOL);
+        assertThat(none.limitsMemory()).isZero();
+        assertThat(none.limitsCpuTime()).isNull();
     }
 
     @Test
