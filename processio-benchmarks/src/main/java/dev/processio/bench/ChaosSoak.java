@@ -536,6 +536,7 @@ public final class ChaosSoak {
         long ranTwiceRedispatched = 0;
         long failedRanOnce = 0;
         long failedNeverRan = 0;
+        long failedIdempotentLost = 0;
         long endedTwice = 0;
         long neverEnded = 0;
         long slowestNanos = 0;
@@ -577,6 +578,9 @@ public final class ChaosSoak {
             if (ran > (idempotent[k] ? 2 : 1)) {
                 wrongRuns.add(k + " (" + (idempotent[k] ? "idempotent, " : "") + OUTCOMES[o] + ", ran " + ran
                         + " times)");
+            }
+            if (idempotent[k] && o == LOST) {
+                failedIdempotentLost++;
             }
             if (ran == 0) {
                 failedNeverRan++;
@@ -620,9 +624,9 @@ public final class ChaosSoak {
             }
         }
         long lost = total - neverEnded - succeeded;
-        out.printf(Locale.ROOT, "failed: %,d%s; of them %,d ran once, %,d never ran; %,d not explained by a"
-                + " fault%n", lost, failed.length() == 0 ? "" : " (" + failed + ")", failedRanOnce, failedNeverRan,
-                unexplained.size());
+        out.printf(Locale.ROOT, "failed: %,d%s; of them %,d ran once, %,d never ran, %,d idempotent lost (after"
+                + " their one retry); %,d not explained by a fault%n", lost, failed.length() == 0 ? "" : " (" + failed
+                + ")", failedRanOnce, failedNeverRan, failedIdempotentLost, unexplained.size());
         out.printf(Locale.ROOT, "ledgers: %d processes, %,d runs; runs of a key beyond what its outcome allows: %d;"
                 + " a key twice in one process: %d; unknown keys: %d%n", ledgers.size(), ledgerLines,
                 wrongRuns.size(), sameProcess.size(), unknownKeys.size());
