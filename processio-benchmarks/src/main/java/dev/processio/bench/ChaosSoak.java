@@ -300,23 +300,25 @@ public final class ChaosSoak {
             long start = System.nanoTime();
             long stop = start + (long) (options.seconds() * 1e9);
             SplittableRandom pacing = random.split();
-            var pacer = timers.scheduleAtFixedRate(() -> {
+            long last = Math.min(capacity, (long) (options.seconds() * options.rate()));
+            Runnable pace = () -> {
                 long now = System.nanoTime();
-                long due = Math.min(capacity, (long) ((Math.min(now, stop) - start) / 1e9 * options.rate()));
                 int from = issued.get();
+                int due = (int) Math.min(last, (long) ((now - start) / 1e9 * options.rate()));
                 if (due <= from) {
                     return;
                 }
                 for (int k = from; k < due; k++) {
                     idempotent[k] = pacing.nextInt(100) < IDEMPOTENT_PERCENT;
                 }
-                issued.set((int) due);
+                issued.set(due);
                 callers.execute(() -> {
                     for (int k = from; k < due; k++) {
                         call(bridge, k, idempotent[k] ? retried : plain);
                     }
                 });
-            }, 0, 1, TimeUnit.MILLISECONDS);
+            };
+            var pacer = timers.scheduleAtFixedRate(pace, 0, 1, TimeUnit.MILLISECONDS);
 
             sleepUntil(start + (long) (warmupSeconds * 1e9));
             atStart = Resources.sample();
@@ -335,10 +337,12 @@ public final class ChaosSoak {
             }
             sleepUntil(stop);
             pacer.cancel(false);
-            // The pacer's last run may still be handing out calls.
+            // The pacer's last run may still be handing out calls; then the calls due at the stop are
+            // handed out here, in case its last run came just before it.
             while (!pacer.isDone()) {
                 Thread.sleep(1);
             }
+            pace.run();
             issuedNanos = System.nanoTime() - start;
             long drainDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
             while (ended.get() < issued.get() && System.nanoTime() < drainDeadline) {
