@@ -460,9 +460,13 @@ final class Worker implements ProcessIO.Owner {
         fault(WorkerFault.Kind.BROKEN_PIPE, "its stdin is broken (EPIPE): it closed its stdin or exited", cause);
     }
 
-    /** The worker broke: it is killed, and the listener hears of it once. */
+    /**
+     * The worker broke: it is killed, and the listener hears of it once. Not after processio has
+     * killed or terminated it: the broken pipe or closed stdout that follows is the kill's doing, and
+     * blaming the worker would rename the cause its calls and the log already give.
+     */
     void fault(WorkerFault.Kind kind, String message, Throwable cause) {
-        if (!faulted.compareAndSet(false, true)) {
+        if (killedByUs || !faulted.compareAndSet(false, true)) {
             return;
         }
         WorkerFault f = new WorkerFault(kind, message, cause);

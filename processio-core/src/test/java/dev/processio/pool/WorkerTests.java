@@ -281,6 +281,31 @@ class WorkerTests {
     }
 
     @Test
+    void aWriteCutShortByTheKillOfItsWorkerIsNotReportedAsTheWorkersFault() throws Exception {
+        // The pool kills a worker for reasons of its own (a quarantine after timeouts, a stop): the write
+        // that was blocked on its full pipe then fails with EPIPE, which is the kill's doing, not the worker's.
+        Worker w = node("faults.mjs", s -> withIo(s, new ProcessIO.Settings(1024, 64 << 20, Backpressure.BLOCK,
+                Duration.ofSeconds(5), Duration.ofSeconds(60))));
+        assertThat(result(w, "pauseStdin", Map.of("ms", 600_000)).stringValue()).isEqualTo("paused");
+        List<CompletableFuture<RpcReply>> calls = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            calls.add(send(w, "sleep", Map.of("ms", 1, "pad", "x".repeat(20_000))));
+        }
+        // 800 kB cannot all fit in the pipe and the runtime's read-ahead: the writer waits on the pipe.
+        await().atMost(Duration.ofSeconds(10)).until(() -> w.stdin().queuedFrames() > 0
+                && w.stdin().framesWritten() > 0);
+        w.kill();
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls.stream().allMatch(CompletableFuture::isDone));
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.exits.size() == 1);
+        assertThat(listener.faultKinds()).isEmpty();
+        for (CompletableFuture<RpcReply> call : calls) {
+            Throwable cause = causeOf(call);
+            assertThat(cause).isInstanceOfAny(WorkerLostException.class, StdinWriteException.class);
+            assertThat(cause.getMessage()).doesNotContain("EPIPE");
+        }
+    }
+
+    @Test
     void aWorkerThatStopsReadingIsKilledAfterTheWriteTimeout() throws Exception {
         Worker w = node("faults.mjs", s -> withIo(s, new ProcessIO.Settings(1024, 64 << 20, Backpressure.BLOCK,
                 Duration.ofSeconds(5), Duration.ofMillis(500))));
