@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.PropertyNamingStrategies;
@@ -624,6 +626,17 @@ class RpcCodecTests {
         assertThat(limits.getMaxNumberLength()).isEqualTo(RpcCodec.MAX_NUMBER_LENGTH);
         assertThat(RpcCodec.readLimits(JsonRpc.DEFAULT_MAX_FRAME_SIZE).getMaxStringLength())
                 .isEqualTo(JsonRpc.DEFAULT_MAX_FRAME_SIZE);
+    }
+
+    /** A JsonNode reads any integer past long as BigInteger: at the length limit, with the fast parser. */
+    @Test
+    void aNumberAtTheLengthLimitIsReadWithTheFastBigNumberParser() throws Exception {
+        String digits = "1234567890".repeat(RpcCodec.MAX_NUMBER_LENGTH / 10);
+
+        RpcReply reply = decodeReply("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + digits + "}");
+
+        assertThat(codec.lines.tokenStreamFactory().isEnabled(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)).isTrue();
+        assertThat(tree(reply).bigIntegerValue()).isEqualTo(new BigInteger(digits));
     }
 
     /** At a limit a reply decodes; past it the line is corrupt, for a fresh parser and for a decoder. */
