@@ -346,9 +346,31 @@ public final class RpcCodec {
         return b == ' ' || b == '\t' || b == '\r';
     }
 
-    /** The beginning of a line as text, for log messages: at most {@code max} characters. */
+    /**
+     * The beginning of a line as text, for log and exception messages: at most {@code max}
+     * characters, each control character but tab written as a {@code \}{@code uXXXX} escape. A line
+     * that is not a protocol message can hold anything, and a raw escape sequence or carriage return
+     * would act on the terminal that shows the log.
+     */
     public static String excerpt(byte[] bytes, int offset, int length, int max) {
         String s = new String(bytes, offset, Math.min(length, max * 4), StandardCharsets.UTF_8);
-        return s.length() <= max && length <= max * 4 ? s : s.substring(0, Math.min(s.length(), max)) + "...";
+        return visible(s.length() <= max && length <= max * 4 ? s : s.substring(0, Math.min(s.length(), max)) + "...");
+    }
+
+    private static String visible(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean control = (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f);
+            if (control && out == null) {
+                out = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (control) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? s : out.toString();
     }
 }

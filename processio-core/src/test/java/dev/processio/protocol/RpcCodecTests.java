@@ -670,6 +670,20 @@ class RpcCodecTests {
                         head + "9".repeat(digits + 1) + "}"));
     }
 
+    // ---- excerpts ------------------------------------------------------------------------------
+
+    /** A stray line is logged as an excerpt: its escape sequences and carriage returns must not reach a terminal. */
+    @Test
+    void anExcerptShowsControlCharactersAsEscapesAndKeepsTabsAndText() {
+        byte[] line = "\u001b[2J\r\u0007\u0000 hi\tcafé ✓ \u009b".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(RpcCodec.excerpt(line, 0, line.length, 200))
+                .isEqualTo("\\u001b[2J\\u000d\\u0007\\u0000 hi\tcafé ✓ \\u009b");
+        assertThat(RpcCodec.excerpt(line, 0, line.length, 3)).isEqualTo("\\u001b[2...");
+        byte[] plain = "plain text".getBytes(StandardCharsets.UTF_8);
+        assertThat(RpcCodec.excerpt(plain, 0, plain.length, 200)).isEqualTo("plain text");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private RpcMessage decode(String line) throws MalformedFrameException {
