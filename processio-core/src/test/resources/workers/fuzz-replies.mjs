@@ -14,7 +14,8 @@
 // Exits 0 at end of input.
 
 const KINDS = [
-  'none', 'bitflip', 'truncate', 'utf8', 'duplicate', 'id-wrong', 'id-huge', 'id-float', 'id-null',
+  'none', 'bitflip', 'truncate', 'utf8', 'duplicate', 'duplicate-other', 'id-wrong', 'id-huge', 'id-float',
+  'id-null', 'id-string',
   'other-pending', 'second-reply', 'batch', 'deep', 'digits', 'nul', 'oversize', 'deep-valid', 'error-deep',
   'stray',
 ];
@@ -105,6 +106,13 @@ function fuzz(id, params) {
       line(valid.replace('{', `{${member},`));
       break;
     }
+    case 'duplicate-other':
+      // A member the protocol does not define, twice: ignored.
+      line(valid.replace('{', '{"x":1,"x":2,'));
+      break;
+    case 'id-string':
+      line(valid.replace(`"id":${id}`, `"id":"${id}"`));
+      break;
     case 'id-wrong':
       line(validReply(id + 1_000_000, params));
       break;

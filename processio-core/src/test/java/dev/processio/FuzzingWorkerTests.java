@@ -90,6 +90,7 @@ class FuzzingWorkerTests {
                 Arguments.of("second-reply", Verdict.FINE),
                 Arguments.of("deep-valid", Verdict.FINE),
                 Arguments.of("stray", Verdict.FINE),
+                Arguments.of("duplicate-other", Verdict.FINE),
                 Arguments.of("error-deep", Verdict.REMOTE_ERROR),
                 Arguments.of("other-pending", Verdict.LATE_OR_STRAY),
                 Arguments.of("id-wrong", Verdict.LATE_OR_STRAY),
@@ -98,6 +99,7 @@ class FuzzingWorkerTests {
                 Arguments.of("id-huge", Verdict.FAULT),
                 Arguments.of("id-float", Verdict.FAULT),
                 Arguments.of("id-null", Verdict.FAULT),
+                Arguments.of("id-string", Verdict.FAULT),
                 Arguments.of("batch", Verdict.FAULT),
                 Arguments.of("deep", Verdict.FAULT),
                 Arguments.of("digits", Verdict.FAULT),
@@ -122,7 +124,8 @@ class FuzzingWorkerTests {
         for (int i = 0; i < 3; i++) {
             calls.add(bridge.callAsync("fuzz", Map.of("kind", kind), JsonNode.class));
         }
-        List<String> outcomes = outcomes(calls, seed);
+        List<Throwable> failures = new ArrayList<>();
+        List<String> outcomes = outcomes(calls, seed, failures);
 
         String what = "seed " + seed + ", kind " + kind + ": " + outcomes;
         System.out.println("fuzzing: " + what);
@@ -132,8 +135,14 @@ class FuzzingWorkerTests {
             case REMOTE_ERROR -> assertThat(outcomes).as(what).containsOnly("RemoteExecutionException");
             // The first call's reply ends the worker; a call not yet written goes to its replacement,
             // and fails there the same way, or finds every slot quarantined.
-            case FAULT -> assertThat(outcomes).as(what).contains("WorkerLostException")
-                    .isSubsetOf("WorkerLostException", "BridgeUnavailableException");
+            case FAULT -> {
+                assertThat(outcomes).as(what).contains("WorkerLostException")
+                        .isSubsetOf("WorkerLostException", "BridgeUnavailableException");
+                // The callers learn why, in the fault's own words.
+                assertThat(failures).as(what).filteredOn(WorkerLostException.class::isInstance)
+                        .allSatisfy(e -> assertThat(e.getMessage()).containsAnyOf("corrupt frame",
+                                "longer than the frame size limit"));
+            }
             case LATE_OR_STRAY -> assertThat(outcomes).as(what).contains("BridgeTimeoutException")
                     .doesNotContain("WorkerLostException");
             case ANY -> {
@@ -161,7 +170,7 @@ class FuzzingWorkerTests {
             for (int i = 0; i < 4; i++) {
                 calls.add(bridge.callAsync("fuzz", null, JsonNode.class));
             }
-            for (String outcome : outcomes(calls, seed)) {
+            for (String outcome : outcomes(calls, seed, new ArrayList<>())) {
                 counts.merge(outcome, 1, Integer::sum);
             }
             // Else, once both slots are quarantined, the rest of the run only meets a closed door.
@@ -199,8 +208,12 @@ class FuzzingWorkerTests {
         return bridge;
     }
 
-    /** Waits for each call, within a bound: one that does not end in time is a hang, and fails the test. */
-    private static List<String> outcomes(List<CompletableFuture<JsonNode>> calls, long seed) {
+    /**
+     * Waits for each call, within a bound: one that does not end in time is a hang, and fails the
+     * test. Returns {@code result} or the simple name of the exception of each; adds the exceptions
+     * to {@code failures}.
+     */
+    private static List<String> outcomes(List<CompletableFuture<JsonNode>> calls, long seed, List<Throwable> failures) {
         List<String> outcomes = new ArrayList<>();
         for (CompletableFuture<JsonNode> call : calls) {
             try {
@@ -208,6 +221,7 @@ class FuzzingWorkerTests {
                 outcomes.add("result");
             } catch (ExecutionException e) {
                 outcomes.add(e.getCause().getClass().getSimpleName());
+                failures.add(e.getCause());
                 assertThat(e.getCause()).as("seed %d", seed).isInstanceOf(BridgeException.class);
             } catch (TimeoutException e) {
                 throw new AssertionError("seed " + seed + ": a call did not end within " + CALL_BOUND, e);
