@@ -23,10 +23,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
@@ -159,15 +159,20 @@ class FuzzingWorkerTests {
         assertReadersAlive(bridge, what);
     }
 
-    /** Kinds drawn by the worker's generator, several calls at a time on two workers, in waves. */
-    @Test
-    void aMixedRunEndsEveryCallAndThePoolServesAgain() {
+    /**
+     * Kinds drawn by the worker's generator, in waves of calls at a time: a few on two workers, or
+     * many on one, so that a fault finds many calls in flight.
+     */
+    @ParameterizedTest(name = "{0} worker(s), waves of {1} calls")
+    @CsvSource({"2, 4", "1, 16"})
+    void aMixedRunEndsEveryCallAndThePoolServesAgain(int workers, int perWave) {
         long seed = Seeds.one();
-        NodeBridge bridge = start(seed, 2);
+        NodeBridge bridge = start(seed, workers);
         Map<String, Integer> counts = new TreeMap<>();
-        for (int wave = 0; wave < 12; wave++) {
+        int waves = 48 / perWave;
+        for (int wave = 0; wave < waves; wave++) {
             List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < perWave; i++) {
                 calls.add(bridge.callAsync("fuzz", null, JsonNode.class));
             }
             for (String outcome : outcomes(calls, seed, new ArrayList<>())) {
@@ -177,7 +182,7 @@ class FuzzingWorkerTests {
             awaitServing(bridge, "seed " + seed + ", after wave " + wave);
         }
 
-        String what = "seed " + seed + ": " + counts;
+        String what = "seed " + seed + ", " + workers + " worker(s), waves of " + perWave + ": " + counts;
         System.out.println("fuzzing, mixed run: " + what);
         assertThat(counts.keySet()).as(what).allMatch(o -> o.equals("result") || isBridgeException(o));
         assertThat(counts.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(48);

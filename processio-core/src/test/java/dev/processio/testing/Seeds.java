@@ -6,8 +6,10 @@ import java.util.stream.Stream;
 /**
  * Seeds of the property and fuzzing tests. Each run draws a new base seed, unless
  * {@code -Dprocessio.fuzz.seed=N} fixes it; case {@code i} of a test gets the seed
- * {@code base + i} and shows it in its name. To run a failing case again, pass its seed as
- * {@code processio.fuzz.seed}: it is then the seed of the first case.
+ * {@code base + i}, and its failure messages say which. To run a failing case again, pass its
+ * seed as {@code processio.fuzz.seed}: it is then the seed of the first case. (A fuzzing worker's
+ * mutations also depend on the ids its requests get, so its tests replay exactly when their
+ * calls are made in the same order.)
  */
 public final class Seeds {
 
