@@ -9,6 +9,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.async.ByteArrayFeeder;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonRecyclerPools;
@@ -25,8 +26,27 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Params are written with the application's mapper, so its modules and settings apply. A reply
  * is read in one pass: a streaming parser checks the envelope and reads the {@code result} member
  * straight into the type the caller asked for, with the application's mapper, without building a
- * tree or copying the line. The parser's read limits are raised to the frame size limit, which is
- * the limit that counts here.
+ * tree or copying the line.
+ *
+ * <h2>Read limits</h2>
+ * A line is parsed with explicit limits, set from the frame size limit ({@code maxFrameSize}, the
+ * option {@code processio.io.max-frame-size}) and not from Jackson's defaults, which would turn valid
+ * replies into protocol faults:
+ * <ul>
+ * <li><b>string values and property names</b>: at most {@code maxFrameSize} characters. A string
+ *     cannot be longer than the frame that holds it, so the frame limit is the only one that counts.
+ * <li><b>nesting depth</b>: at most {@value #MAX_NESTING_DEPTH} levels of objects and arrays,
+ *     whatever the frame size. Depth costs stack, not bytes: the caller's deserializers recurse on
+ *     the worker's stdout thread, and a frame of a few hundred KiB can nest far deeper than any
+ *     stack.
+ * <li><b>number length</b>: at most {@value #MAX_NUMBER_LENGTH} digits in the integer part of a
+ *     number, and as many characters in the text of a number with a fraction or an exponent, whatever
+ *     the frame size. Converting a number of n digits to {@code BigInteger} or {@code BigDecimal}
+ *     takes time that grows faster than n; at this length it takes some tens of milliseconds, with
+ *     Jackson's fast big number parser, which the line parsers use.
+ * </ul>
+ * A line past one of these limits is not valid JSON to the host: a corrupt frame, as a line past
+ * the frame size limit is.
  *
  * <p>Frames are written by {@link FrameEncoder}; a line's members are walked by {@link Envelope}.
  *
@@ -41,6 +61,12 @@ public final class RpcCodec {
         /** The type to read the result of reply {@code id} into, or {@code null} to skip it: nobody waits for it. */
         JavaType resultType(long id);
     }
+
+    /** Deepest nesting of objects and arrays in a line; see "Read limits" above. */
+    public static final int MAX_NESTING_DEPTH = 10_000;
+
+    /** Longest number in a line, in digits; see "Read limits" above. */
+    public static final int MAX_NUMBER_LENGTH = 100_000;
 
     /** Cached readers beyond this many result types are not kept (types are normally a handful). */
     private static final int MAX_CACHED_READERS = 1024;
@@ -68,18 +94,31 @@ public final class RpcCodec {
         // The result is one value inside the envelope: what follows it is the rest of the line.
         this.resultReader = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.readContext = new ApplicationReadContext(mapper, resultReader);
-        // The frame size limit is what bounds a frame (the line reader enforces it); Jackson's finer
-        // defaults would turn valid replies (deep nesting, long keys) into protocol faults.
-        StreamReadConstraints limits = StreamReadConstraints.builder()
-                .maxStringLength(Math.max(maxFrameSize, StreamReadConstraints.DEFAULT_MAX_STRING_LEN))
-                .maxNameLength(Math.max(maxFrameSize, StreamReadConstraints.DEFAULT_MAX_NAME_LEN))
-                .maxNestingDepth(Math.max(10_000, StreamReadConstraints.DEFAULT_MAX_DEPTH))
-                .maxNumberLength(Math.max(100_000, StreamReadConstraints.DEFAULT_MAX_NUM_LEN))
-                .build();
+        StreamReadConstraints limits = readLimits(maxFrameSize);
         // Lines are parsed on the workers' own stdout threads: per-thread buffers cost nothing per line.
+        // The sub-quadratic big number parser: a number at the length limit, read into BigInteger or
+        // BigDecimal (a JsonNode does that for any integer past long), costs a third of the time.
         JsonFactory factory = JsonFactory.builder().streamReadConstraints(limits)
+                .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
                 .recyclerPool(JsonRecyclerPools.threadLocalPool()).build();
         this.lines = JsonMapper.builder(factory).disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    }
+
+    /**
+     * The read limits of the line parsers for a frame size limit (see "Read limits" above). The
+     * document length is not limited here: the line reader enforces the frame size, and a
+     * long-lived decoder's parser reads many lines as one document.
+     */
+    static StreamReadConstraints readLimits(int maxFrameSize) {
+        if (maxFrameSize < 1) {
+            throw new IllegalArgumentException("maxFrameSize must be positive");
+        }
+        return StreamReadConstraints.builder()
+                .maxStringLength(maxFrameSize)
+                .maxNameLength(maxFrameSize)
+                .maxNestingDepth(MAX_NESTING_DEPTH)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .build();
     }
 
     /** The application's mapper. */
@@ -307,9 +346,31 @@ public final class RpcCodec {
         return b == ' ' || b == '\t' || b == '\r';
     }
 
-    /** The beginning of a line as text, for log messages: at most {@code max} characters. */
+    /**
+     * The beginning of a line as text, for log and exception messages: at most {@code max}
+     * characters, each control character but tab written as a {@code \}{@code uXXXX} escape. A line
+     * that is not a protocol message can hold anything, and a raw escape sequence or carriage return
+     * would act on the terminal that shows the log.
+     */
     public static String excerpt(byte[] bytes, int offset, int length, int max) {
         String s = new String(bytes, offset, Math.min(length, max * 4), StandardCharsets.UTF_8);
-        return s.length() <= max && length <= max * 4 ? s : s.substring(0, Math.min(s.length(), max)) + "...";
+        return visible(s.length() <= max && length <= max * 4 ? s : s.substring(0, Math.min(s.length(), max)) + "...");
+    }
+
+    private static String visible(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean control = (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f);
+            if (control && out == null) {
+                out = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (control) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? s : out.toString();
     }
 }

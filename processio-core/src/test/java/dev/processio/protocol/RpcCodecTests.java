@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -18,6 +19,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.PropertyNamingStrategies;
@@ -611,6 +614,74 @@ class RpcCodecTests {
                 Arguments.of("property name of 60,000 characters", "{\"" + "k".repeat(60_000) + "\":1}"),
                 Arguments.of("arrays nested 1,000 deep", "[".repeat(1_000) + "]".repeat(1_000)),
                 Arguments.of("integer of 1,500 digits", "1".repeat(1_500)));
+    }
+
+    @Test
+    void theReadLimitsAreTheFrameSizeForTextAndFixedForDepthAndNumbers() {
+        StreamReadConstraints limits = RpcCodec.readLimits(4096);
+
+        assertThat(limits.getMaxStringLength()).isEqualTo(4096);
+        assertThat(limits.getMaxNameLength()).isEqualTo(4096);
+        assertThat(limits.getMaxNestingDepth()).isEqualTo(RpcCodec.MAX_NESTING_DEPTH);
+        assertThat(limits.getMaxNumberLength()).isEqualTo(RpcCodec.MAX_NUMBER_LENGTH);
+        assertThat(RpcCodec.readLimits(JsonRpc.DEFAULT_MAX_FRAME_SIZE).getMaxStringLength())
+                .isEqualTo(JsonRpc.DEFAULT_MAX_FRAME_SIZE);
+    }
+
+    /** A JsonNode reads any integer past long as BigInteger: at the length limit, with the fast parser. */
+    @Test
+    void aNumberAtTheLengthLimitIsReadWithTheFastBigNumberParser() throws Exception {
+        String digits = "1234567890".repeat(RpcCodec.MAX_NUMBER_LENGTH / 10);
+
+        RpcReply reply = decodeReply("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + digits + "}");
+
+        assertThat(codec.lines.tokenStreamFactory().isEnabled(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)).isTrue();
+        assertThat(tree(reply).bigIntegerValue()).isEqualTo(new BigInteger(digits));
+    }
+
+    /** At a limit a reply decodes; past it the line is corrupt, for a fresh parser and for a decoder. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("justPastTheReadLimits")
+    void aLineJustPastAReadLimitIsInvalidJsonAndOneAtTheLimitDecodes(String description, String atLimit,
+            String pastLimit) throws Exception {
+        RpcCodec small = new RpcCodec(JSON, 64 * 1024);
+        byte[] at = atLimit.getBytes(StandardCharsets.UTF_8);
+        byte[] past = pastLimit.getBytes(StandardCharsets.UTF_8);
+
+        assertThat(small.decode(at, 0, at.length)).isInstanceOf(RpcReply.class);
+        assertThatThrownBy(() -> small.decode(past, 0, past.length))
+                .isInstanceOfSatisfying(MalformedFrameException.class, e -> assertThat(e.kind()).isEqualTo("invalid_json"));
+        try (RpcCodec.Decoder decoder = small.decoder()) {
+            assertThatThrownBy(() -> decoder.decode(past, 0, past.length, id -> JSON.constructType(JsonNode.class)))
+                    .isInstanceOf(MalformedFrameException.class);
+        }
+    }
+
+    static Stream<Arguments> justPastTheReadLimits() {
+        String head = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":";
+        int depth = RpcCodec.MAX_NESTING_DEPTH - 1; // the envelope is the first level
+        int digits = RpcCodec.MAX_NUMBER_LENGTH;
+        return Stream.of(
+                Arguments.of("nesting depth",
+                        head + "[".repeat(depth) + "]".repeat(depth) + "}",
+                        head + "[".repeat(depth + 1) + "]".repeat(depth + 1) + "}"),
+                Arguments.of("number length",
+                        head + "9".repeat(digits) + "}",
+                        head + "9".repeat(digits + 1) + "}"));
+    }
+
+    // ---- excerpts ------------------------------------------------------------------------------
+
+    /** A stray line is logged as an excerpt: its escape sequences and carriage returns must not reach a terminal. */
+    @Test
+    void anExcerptShowsControlCharactersAsEscapesAndKeepsTabsAndText() {
+        byte[] line = "\u001b[2J\r\u0007\u0000 hi\tcafé ✓ \u009b".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(RpcCodec.excerpt(line, 0, line.length, 200))
+                .isEqualTo("\\u001b[2J\\u000d\\u0007\\u0000 hi\tcafé ✓ \\u009b");
+        assertThat(RpcCodec.excerpt(line, 0, line.length, 3)).isEqualTo("\\u001b[2...");
+        byte[] plain = "plain text".getBytes(StandardCharsets.UTF_8);
+        assertThat(RpcCodec.excerpt(plain, 0, plain.length, 200)).isEqualTo("plain text");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
