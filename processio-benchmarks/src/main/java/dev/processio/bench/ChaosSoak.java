@@ -198,7 +198,7 @@ public final class ChaosSoak {
     private final long[] lostPid;
     private final byte[] outcome;
     private final AtomicIntegerArray ends;
-    /** Calls issued so far; only the pacer writes it. */
+    /** Calls issued so far; written only under its own lock, by the pacer. */
     private final AtomicInteger issued = new AtomicInteger();
     private final AtomicInteger ended = new AtomicInteger();
     private final List<Hit> hits = new CopyOnWriteArrayList<>();
@@ -301,22 +301,26 @@ public final class ChaosSoak {
             long stop = start + (long) (options.seconds() * 1e9);
             SplittableRandom pacing = random.split();
             long last = Math.min(capacity, (long) (options.seconds() * options.rate()));
+            // Under the lock of `issued`: the timer's runs and the last one on this thread hand out
+            // disjoint ranges of keys, and the idempotent flags and the pacing random are theirs.
             Runnable pace = () -> {
-                long now = System.nanoTime();
-                int from = issued.get();
-                int due = (int) Math.min(last, (long) ((now - start) / 1e9 * options.rate()));
-                if (due <= from) {
-                    return;
-                }
-                for (int k = from; k < due; k++) {
-                    idempotent[k] = pacing.nextInt(100) < IDEMPOTENT_PERCENT;
-                }
-                issued.set(due);
-                callers.execute(() -> {
-                    for (int k = from; k < due; k++) {
-                        call(bridge, k, idempotent[k] ? retried : plain);
+                synchronized (issued) {
+                    long now = System.nanoTime();
+                    int from = issued.get();
+                    int due = (int) Math.min(last, (long) ((now - start) / 1e9 * options.rate()));
+                    if (due <= from) {
+                        return;
                     }
-                });
+                    for (int k = from; k < due; k++) {
+                        idempotent[k] = pacing.nextInt(100) < IDEMPOTENT_PERCENT;
+                    }
+                    issued.set(due);
+                    callers.execute(() -> {
+                        for (int k = from; k < due; k++) {
+                            call(bridge, k, idempotent[k] ? retried : plain);
+                        }
+                    });
+                }
             };
             var pacer = timers.scheduleAtFixedRate(pace, 0, 1, TimeUnit.MILLISECONDS);
 
@@ -337,11 +341,8 @@ public final class ChaosSoak {
             }
             sleepUntil(stop);
             pacer.cancel(false);
-            // The pacer's last run may still be handing out calls; then the calls due at the stop are
-            // handed out here, in case its last run came just before it.
-            while (!pacer.isDone()) {
-                Thread.sleep(1);
-            }
+            // The calls due at the stop, in case the pacer's last run came just before it; a run still
+            // under way finishes first (the lock), and this one hands out only what is left.
             pace.run();
             issuedNanos = System.nanoTime() - start;
             long drainDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
