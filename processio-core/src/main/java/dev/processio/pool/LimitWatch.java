@@ -27,10 +27,13 @@ import org.slf4j.LoggerFactory;
  * A Node worker that fills 8 MiB Buffers, in a loop that never yields (about 1.3 GB/s) or one per
  * turn of its event loop, was seen 0.5 - 33 MiB over a 200 MiB limit (median about 10 MiB) in 18
  * runs on a 2-CPU VM with a load average of 4 - 8; at a 50 ms interval, up to 58 MiB. A busy
- * housekeeper checks late, and the overshoot grows with the delay. A process that the tree starts is unseen for up to {@value #RESCAN_CHECKS} checks: its
- * memory and its count only join the sums from then on.
+ * housekeeper checks late, and the overshoot grows with the delay. A process that the tree starts
+ * is unseen for up to {@value #RESCAN_CHECKS} checks: its memory and its count only join the sums
+ * from then on.
  *
- * <p>Runs on the housekeeper thread, which alone touches {@code checks}; it only reads the slots.
+ * <p>Runs on the housekeeper thread, which alone touches {@code checks}. It reads the slots, and
+ * a tree over a limit is reported as the worker's fault ({@link Worker#fault}), which kills it and
+ * tells the supervisor.
  */
 final class LimitWatch {
 
@@ -44,6 +47,7 @@ final class LimitWatch {
     private final String name;
     private final WorkerLimits limits;
     private final Slot[] slots;
+    /** Only on the housekeeper thread. */
     private long checks;
 
     LimitWatch(String name, WorkerLimits limits, Slot[] slots) {

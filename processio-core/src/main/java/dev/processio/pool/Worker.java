@@ -463,10 +463,18 @@ final class Worker implements ProcessIO.Owner {
     /**
      * The worker broke: it is killed, and the listener hears of it once. Not after processio has
      * killed or terminated it: the broken pipe or closed stdout that follows is the kill's doing, and
-     * blaming the worker would rename the cause its calls and the log already give.
+     * blaming the worker would rename the cause its calls and the log already give. A tree over a
+     * worker limit while it is being stopped is SIGKILLed at once, though, rather than left to
+     * grow until {@code kill-timeout}.
      */
     void fault(WorkerFault.Kind kind, String message, Throwable cause) {
-        if (killedByUs || !faulted.compareAndSet(false, true)) {
+        if (killedByUs) {
+            if (kind == WorkerFault.Kind.LIMIT) {
+                kill();
+            }
+            return;
+        }
+        if (!faulted.compareAndSet(false, true)) {
             return;
         }
         WorkerFault f = new WorkerFault(kind, message, cause);
