@@ -178,7 +178,9 @@ class WorkerLimitsTests {
 
     @Test
     void aTreeThatForksPastTheProcessLimitIsKilledAndReplaced() {
-        NodeBridge bridge = bridge(b -> b.limitsProcesses(3).waitDuration(Duration.ofMillis(200)));
+        // The worker and its 4 children are 5: only the last child takes the tree past 4, so a look at
+        // the tree while the children are still being started cannot see it over the limit earlier.
+        NodeBridge bridge = bridge(b -> b.limitsProcesses(4).waitDuration(Duration.ofMillis(200)));
         long pid = pids(bridge).get(0);
 
         List<Long> children = bridge.call("spawnChildren", Map.of("count", 4), new TypeReference<List<Long>>() { });
@@ -189,7 +191,7 @@ class WorkerLimitsTests {
             assertThat(children).noneMatch(c -> ProcessHandle.of(c).filter(NoLeaks::running).isPresent());
         });
         WorkerSnapshot w = bridge.snapshot().workers().get(0);
-        assertThat(w.lastError()).contains("processio.worker.limits.processes (3)").contains("5 processes");
+        assertThat(w.lastError()).contains("processio.worker.limits.processes (4)").contains("5 processes");
         assertThat(w.restarts()).containsEntry(RestartCause.CRASH, 1L);
     }
 
@@ -223,6 +225,18 @@ class WorkerLimitsTests {
                         .isEqualTo(BridgeStartupException.Reason.EXITED_BEFORE_READY))
                 .hasMessageContaining("broke before it was ready")
                 .hasMessageContaining("more than processio.worker.limits.memory (8 MiB");
+    }
+
+    @Test
+    void aLimitAboveWhatTheUserMaySetFailsTheStartNamingTheKeys() {
+        // Above the kernel's fs.nr_open, which binds root too.
+        NodeBridgeOptions options = NodeBridgeOptions.builder().name("test").nodeExecutable(TestWorkers.node())
+                .module(TestWorkers.file("limits.mjs")).limitsOpenFiles(Integer.MAX_VALUE).build();
+        assertThatThrownBy(() -> bridges.add(NodeBridge.start(options)))
+                .isInstanceOfSatisfying(BridgeStartupException.class, e -> assertThat(e.reason())
+                        .isEqualTo(BridgeStartupException.Reason.LIMITS_UNAVAILABLE))
+                .hasMessageContaining("prlimit could not set a limit (prlimit: failed to set the NOFILE resource limit")
+                .hasMessageContaining("processio.worker.limits.open-files");
     }
 
     @Test

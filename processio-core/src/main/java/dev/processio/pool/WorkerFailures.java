@@ -34,19 +34,33 @@ final class WorkerFailures {
     /**
      * prlimit, which the command runs behind when {@code processio.worker.limits.*} are set, could
      * not exec the program: it says so on stderr and exits with 127 (not found) or 126 (not
-     * executable). The same failure as {@link #launchFailed} without prlimit; {@code null} for any
-     * other exit.
+     * executable). The same failure as {@link #launchFailed} without prlimit. Or it could not set a
+     * limit, which the user may not raise that far: {@code LIMITS_UNAVAILABLE}, naming the keys.
+     * {@code null} for any other exit.
      *
      * @param program the program prlimit was to run
      */
     static BridgeStartupException prlimitCouldNotRun(String pool, String program, BundledRuntime.Kind runtime,
             ExitStatus status, String tail) {
         Integer code = status.exitCode();
+        if (code != null && tail.contains("prlimit: failed to set")) {
+            // A soft limit above the hard one that this user may not raise, such as open-files for a non-root user.
+            return new BridgeStartupException(pool, Reason.LIMITS_UNAVAILABLE, "cannot apply worker limits: prlimit"
+                    + " could not set a limit (" + firstLine(tail, "prlimit: failed to set") + "). Lower"
+                    + " processio.worker.limits.open-files or .cpu-time to what the application's user may set"
+                    + " (its hard limits, `ulimit -H -n -t`), or unset them.", status.exitValue(), tail, null);
+        }
         if (code == null || (code != 126 && code != 127) || !tail.contains("prlimit: failed to execute")) {
             return null;
         }
         return programNotRun(pool, program, runtime, code == 127 ? Reason.COMMAND_NOT_FOUND : Reason.NOT_EXECUTABLE,
                 status.exitValue(), tail, null);
+    }
+
+    private static String firstLine(String text, String start) {
+        int from = text.indexOf(start);
+        int end = text.indexOf('\n', from);
+        return (end < 0 ? text.substring(from) : text.substring(from, end)).strip();
     }
 
     private static BridgeStartupException programNotRun(String pool, String program, BundledRuntime.Kind runtime,

@@ -57,7 +57,7 @@ final class WorkerLimits {
     private static final int SIGKILL = 9;
     private static final int SIGABRT = 6;
 
-    static final WorkerLimits NONE = new WorkerLimits(0, 0, 0, 0, null, 0);
+    static final WorkerLimits NONE = new WorkerLimits(0, 0, 0, 0, null, null, 0);
 
     /** Bytes of resident memory of the whole tree; 0 for none. */
     final long memory;
@@ -68,16 +68,19 @@ final class WorkerLimits {
     final int processes;
     /** Absolute path of prlimit, or {@code null} when no prlimit limit is set. */
     private final String prlimit;
+    /** The JVM's {@code PATH}, where the program behind prlimit is looked up, as without prlimit. */
+    private final String pathVariable;
     /** The {@code --max-old-space-size} in MiB that Node workers get, or 0. */
     private final long nodeHeapMib;
 
     private WorkerLimits(long memory, long cpuSeconds, int openFiles, int processes, String prlimit,
-            long nodeHeapMib) {
+            String pathVariable, long nodeHeapMib) {
         this.memory = memory;
         this.cpuSeconds = cpuSeconds;
         this.openFiles = openFiles;
         this.processes = processes;
         this.prlimit = prlimit;
+        this.pathVariable = pathVariable;
         this.nodeHeapMib = nodeHeapMib;
     }
 
@@ -136,7 +139,7 @@ final class WorkerLimits {
             }
         }
         long heap = memory > 0 ? Math.max(1, memory / 2 / MIB) : 0;
-        return new WorkerLimits(memory, cpuSeconds, openFiles, processes, prlimit, heap);
+        return new WorkerLimits(memory, cpuSeconds, openFiles, processes, prlimit, pathVariable, heap);
     }
 
     private static BridgeStartupException unavailable(String pool, String message) {
@@ -170,10 +173,21 @@ final class WorkerLimits {
         return memory > 0 || processes > 0;
     }
 
-    /** {@code command} behind prlimit with the limits it applies, or {@code command} itself when it applies none. */
+    /**
+     * {@code command} behind prlimit with the limits it applies, or {@code command} itself when it
+     * applies none. A program named without a directory is looked up on the JVM's {@code PATH}, as
+     * the JVM does without prlimit: prlimit would look it up on the worker's, which
+     * {@code worker.environment} or the allow-list may change.
+     */
     List<String> wrap(List<String> command) {
         if (prlimit == null) {
             return command;
+        }
+        String program = command.get(0);
+        String found = program.contains(File.separator) ? null : find(program, pathVariable);
+        if (found != null) {
+            command = new ArrayList<>(command);
+            command.set(0, found);
         }
         List<String> wrapped = new ArrayList<>(command.size() + 5);
         wrapped.add(prlimit);
