@@ -63,10 +63,10 @@ public final class RpcCodec {
     }
 
     /** Deepest nesting of objects and arrays in a line; see "Read limits" above. */
-    public static final int MAX_NESTING_DEPTH = 10_000;
+    static final int MAX_NESTING_DEPTH = 10_000;
 
     /** Longest number in a line, in digits; see "Read limits" above. */
-    public static final int MAX_NUMBER_LENGTH = 100_000;
+    static final int MAX_NUMBER_LENGTH = 100_000;
 
     /** Cached readers beyond this many result types are not kept (types are normally a handful). */
     private static final int MAX_CACHED_READERS = 1024;

@@ -2,6 +2,8 @@ package dev.processio.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 
 import dev.processio.BridgeStartupException;
 import dev.processio.NodeBridgeOptions;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,10 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkerLimitsPlatformTests {
 
-    private static final Path PROC_STATUS = Path.of("/proc/self/status");
+    /** Stands in for /proc/self/status, which WorkerLimits only checks for being readable. */
+    private Path ownStatus;
 
     @TempDir
     Path dir;
+
+    @BeforeEach
+    void aStatusFile() throws Exception {
+        ownStatus = Files.writeString(dir.resolve("own-status"), "Name:\tjava\n");
+    }
 
     @Test
     void unsetLimitsNeedNothingAndChangeNothing() {
@@ -38,7 +47,7 @@ class WorkerLimitsPlatformTests {
     @Test
     void aPrlimitLimitWithoutPrlimitOnThePathFailsNamingTheKey() {
         assertThatThrownBy(() -> WorkerLimits.of(options(b -> b.limitsCpuTime(Duration.ofSeconds(5))), "Linux",
-                dir.toString(), PROC_STATUS))
+                dir.toString(), ownStatus))
                 .isInstanceOfSatisfying(BridgeStartupException.class, e -> {
                     assertThat(e.reason()).isEqualTo(BridgeStartupException.Reason.LIMITS_UNAVAILABLE);
                     assertThat(e.pool()).isEqualTo("test");
@@ -53,18 +62,18 @@ class WorkerLimitsPlatformTests {
         Path prlimit = Files.createFile(dir.resolve("prlimit"));
         prlimit.toFile().setExecutable(true);
         WorkerLimits limits = WorkerLimits.of(options(b -> b.limitsCpuTime(Duration.ofSeconds(5)).limitsOpenFiles(64)
-                .limitsProcesses(8)), "Linux", "/nonexistent:" + dir, PROC_STATUS);
+                .limitsProcesses(8)), "Linux", "/nonexistent:" + dir, ownStatus);
         assertThat(limits.wrap(List.of("node", "w.mjs"))).containsExactly(prlimit.toString(), "--cpu=5:6",
                 "--nofile=64", "--", "node", "w.mjs");
         WorkerLimits counted = WorkerLimits.of(options(b -> b.limitsProcesses(8)), "Linux", "/nonexistent",
-                PROC_STATUS);
+                ownStatus);
         assertThat(counted.wrap(List.of("node"))).as("the count of the tree needs no prlimit").containsExactly("node");
     }
 
     @Test
     void theMemoryLimitNeedsNoPrlimitButProc() {
         WorkerLimits limits = WorkerLimits.of(options(b -> b.limitsMemory(300L << 20)), "Linux", dir.toString(),
-                PROC_STATUS);
+                ownStatus);
         assertThat(limits.watched()).isTrue();
         assertThat(limits.wrap(List.of("node"))).containsExactly("node");
         assertThat(limits.nodeOptions(List.of())).containsExactly("--max-old-space-size=150");
@@ -79,7 +88,7 @@ class WorkerLimitsPlatformTests {
     @Test
     void limitsAreLinuxOnly() {
         assertThatThrownBy(() -> WorkerLimits.of(options(b -> b.limitsMemory(1L << 30).limitsOpenFiles(100)),
-                "Mac OS X", "/usr/bin", PROC_STATUS))
+                "Mac OS X", "/usr/bin", ownStatus))
                 .isInstanceOf(BridgeStartupException.class)
                 .hasMessageContaining("processio.worker.limits.memory, processio.worker.limits.open-files can only be"
                         + " applied on Linux, and this is Mac OS X");
@@ -89,7 +98,7 @@ class WorkerLimitsPlatformTests {
     void exitsAreExplainedByTheLimitThatEndedThem() throws Exception {
         Files.createFile(dir.resolve("prlimit")).toFile().setExecutable(true);
         WorkerLimits limits = WorkerLimits.of(options(b -> b.limitsCpuTime(Duration.ofSeconds(2))
-                .limitsMemory(200L << 20)), "Linux", dir.toString(), PROC_STATUS);
+                .limitsMemory(200L << 20)), "Linux", dir.toString(), ownStatus);
         assertThat(limits.explain(new ExitStatus(128 + 24), false, "")).contains("processio.worker.limits.cpu-time");
         assertThat(limits.explain(new ExitStatus(128 + 6), false, "FATAL ERROR: ... JavaScript heap out of memory"))
                 .contains("--max-old-space-size=100").contains("processio.worker.limits.memory");
@@ -100,6 +109,7 @@ class WorkerLimitsPlatformTests {
 
     @Test
     void residentMemoryFromStatmIsVmRssFromStatus() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs /proc");
         long pid = ProcessHandle.current().pid();
         long statm = WorkerLimits.residentBytes(pid);
         long status = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))

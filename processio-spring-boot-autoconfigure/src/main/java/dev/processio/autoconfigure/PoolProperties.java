@@ -6,6 +6,7 @@ import dev.processio.InitMessage;
 import dev.processio.NodeBridgeOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 import tools.jackson.core.JacksonException;
@@ -612,9 +614,10 @@ public class PoolProperties {
         private DataSize memory;
 
         /**
-         * CPU time of each worker process, in whole seconds (RLIMIT_CPU, through prlimit); the
-         * kernel ends a process that uses it up.
+         * CPU time of each worker process over its whole life, in whole seconds (RLIMIT_CPU, through
+         * prlimit); the kernel ends a process that uses it up. A number without a unit is seconds.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration cpuTime;
 
         /** Open file descriptors of each worker process (RLIMIT_NOFILE, through prlimit). */
