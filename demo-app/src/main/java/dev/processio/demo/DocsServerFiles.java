@@ -12,6 +12,9 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.RuntimeHintsRegistrar;
+import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.ResourcePatternResolver;
 import org.springframework.stereotype.Component;
@@ -36,9 +39,13 @@ import org.springframework.util.StringUtils;
  * so no server still runs in it. A JVM killed with SIGKILL leaves it behind
  * ({@code processio-demo-docs-*}, about 1.5 MB).
  *
+ * <p>In a native image {@code classpath:mcp/} is there only because {@link Hints} asks for it: the
+ * starter registers the resources of {@code classpath:} modules, not those a command needs.
+ *
  * <p>Thread-safe: the directory is fixed at construction; {@link #close()} may run once at the end.
  */
 @Component
+@ImportRuntimeHints(DocsServerFiles.Hints.class)
 class DocsServerFiles implements NodeBridgeOptionsCustomizer, AutoCloseable {
 
     /** The pool's name under {@code processio.pools}, and its bean qualifier. */
@@ -49,6 +56,15 @@ class DocsServerFiles implements NodeBridgeOptionsCustomizer, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DocsServerFiles.class);
 
     private final Path directory;
+
+    /** Keeps {@code classpath:mcp/} in a native image. */
+    static final class Hints implements RuntimeHintsRegistrar {
+
+        @Override
+        public void registerHints(RuntimeHints hints, ClassLoader classLoader) {
+            hints.resources().registerPattern("mcp/**");
+        }
+    }
 
     DocsServerFiles(ResourcePatternResolver resources) throws IOException {
         this.directory = Files.createTempDirectory("processio-demo-docs-");

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.io.support.ResourcePatternResolver;
@@ -86,14 +87,37 @@ final class ClasspathModules implements AutoCloseable {
     }
 
     /**
+     * The classpath resources that {@link #resolve} reads for a {@code classpath:} location, as a
+     * resource hint pattern: the module's directory with everything under it, or the module alone
+     * when it is at the classpath root. {@code null} for a file path.
+     */
+    static @Nullable String resourcePattern(String location) {
+        if (!location.startsWith(ResourceLoader.CLASSPATH_URL_PREFIX)) {
+            return null;
+        }
+        String clean = relative(location.substring(ResourceLoader.CLASSPATH_URL_PREFIX.length()));
+        String directory = directory(clean);
+        return directory.isEmpty() ? clean : directory + "**";
+    }
+
+    private static String relative(String path) {
+        return path.startsWith("/") ? path.substring(1) : path;
+    }
+
+    /** The directory of a classpath path, with its trailing slash; empty at the root. */
+    private static String directory(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash + 1);
+    }
+
+    /**
      * Copies the module's classpath directory, with every file under it, into a new private
      * temporary directory, and returns the module's copy. A module at the classpath root is
      * copied alone.
      */
     private Path extract(String path) throws IOException {
-        String clean = path.startsWith("/") ? path.substring(1) : path;
-        int slash = clean.lastIndexOf('/');
-        String directory = slash < 0 ? "" : clean.substring(0, slash + 1);
+        String clean = relative(path);
+        String directory = directory(clean);
         Path target = PrivateTempDirectories.create("module");
         synchronized (extracted) {
             extracted.add(target);

@@ -3,7 +3,7 @@ package dev.processio.autoconfigure;
 import dev.processio.NodeBridge;
 import java.util.Map;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
@@ -34,23 +34,29 @@ class NamedPoolsRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentA
         Map<String, Object> pools = Binder.get(environment)
                 .bind("processio.pools", Bindable.mapOf(String.class, Object.class))
                 .orElse(Map.of());
-        ConfigurableListableBeanFactory beanFactory = (ConfigurableListableBeanFactory) registry;
         for (String name : pools.keySet()) {
             String beanName = name + "NodeBridge";
             if (registry.containsBeanDefinition(beanName)) {
                 continue;
             }
-            RootBeanDefinition definition = new RootBeanDefinition(NodeBridge.class, () -> {
-                // Whichever factory bean there is (ours or the application's), destroyed after this pool.
-                ProcessioBridgeFactory factory = beanFactory.getBean(ProcessioBridgeFactory.class);
-                for (String factoryName : beanFactory.getBeanNamesForType(ProcessioBridgeFactory.class)) {
-                    beanFactory.registerDependentBean(factoryName, beanName);
-                }
-                return factory.createNamed(name);
-            });
+            // A static factory method with the name as its argument, not an instance supplier: AOT
+            // processing (spring-boot:process-aot) can write code for the one, not for a lambda.
+            RootBeanDefinition definition = new RootBeanDefinition(NamedPoolsRegistrar.class);
+            definition.setFactoryMethodName("namedPool");
+            definition.setTargetType(NodeBridge.class);
+            definition.setAutowireMode(AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR);
+            definition.getConstructorArgumentValues().addIndexedArgumentValue(0, name);
             definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, name));
             definition.setDestroyMethodName("close");
             registry.registerBeanDefinition(beanName, definition);
         }
+    }
+
+    /**
+     * The bean of pool {@code name}. The factory is autowired, so whichever there is (ours or the
+     * application's) becomes a dependency of the pool's bean, and is destroyed after it.
+     */
+    static NodeBridge namedPool(String name, ProcessioBridgeFactory factory) {
+        return factory.createNamed(name);
     }
 }

@@ -9,11 +9,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ImportRuntimeHints;
 
 /** The {@code processio} Actuator endpoint. */
 @AutoConfiguration(after = ProcessioAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "processio.enabled", matchIfMissing = true)
 @ConditionalOnClass({NodeBridge.class, ConditionalOnAvailableEndpoint.class})
+@ImportRuntimeHints(ProcessioEndpointRuntimeHints.class)
 public final class ProcessioEndpointAutoConfiguration {
 
     @Bean
