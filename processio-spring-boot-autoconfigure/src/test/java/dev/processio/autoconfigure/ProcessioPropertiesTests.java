@@ -3,7 +3,6 @@ package dev.processio.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.processio.Dialect;
 import dev.processio.InitMessage;
 import dev.processio.NodeBridgeOptions;
 import java.io.IOException;
@@ -108,22 +107,6 @@ class ProcessioPropertiesTests {
         readmeKeys.addAll(withoutDefault);
         assertThat(readmeKeys).isEqualTo(metadataKeys);
         assertThat(optionsFrom(defaults)).usingRecursiveComparison().isEqualTo(coreDefaults());
-    }
-
-    @Test
-    void theDialectHintsAreTheDialectsAndBindToThem() throws IOException {
-        JsonNode hint = metadata().get("hints").valueStream()
-                .filter(h -> h.get("name").asString().equals("processio.worker.dialect"))
-                .findFirst().orElseThrow();
-        List<String> values = hint.get("values").valueStream().map(v -> v.get("value").asString()).toList();
-        assertThat(values).containsExactly(Arrays.stream(Dialect.values()).map(Dialect::key).toArray(String[]::new));
-        assertThat(hint.get("values").valueStream()).allSatisfy(v -> assertThat(v.path("description").asString())
-                .isNotBlank());
-        for (Dialect dialect : Dialect.values()) {
-            PoolProperties bound = new Binder(new MapConfigurationPropertySource(
-                    Map.of("processio.worker.dialect", dialect.key()))).bindOrCreate("processio", PoolProperties.class);
-            assertThat(bound.getWorker().getDialect()).as(dialect.key()).isEqualTo(dialect);
-        }
     }
 
     @Test
