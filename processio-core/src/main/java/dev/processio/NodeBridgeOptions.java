@@ -185,6 +185,9 @@ public final class NodeBridgeOptions {
     /** Whether a JVM shutdown hook closes the bridge if {@code close()} was not called before the JVM exits. */
     public boolean shutdownHook() { return values.shutdownHook; }
 
+    /** Whether the workers are restarted, one by one, when a file next to the module changes. */
+    public boolean devWatch() { return values.devWatch; }
+
     @Override
     public String toString() {
         return "NodeBridgeOptions[" + name() + ", "
@@ -261,6 +264,7 @@ public final class NodeBridgeOptions {
         private MetricsTracker.Factory metricsTrackerFactory;
         private io.micrometer.observation.ObservationRegistry observationRegistry;
         private boolean shutdownHook = true;
+        private boolean devWatch = false;
 
         private Builder() {
         }
@@ -578,6 +582,15 @@ public final class NodeBridgeOptions {
         public Builder shutdownHook(boolean shutdownHook) { this.shutdownHook = shutdownHook; return this; }
 
         /**
+         * {@code processio.dev.watch}: for development. The directory of {@code node.module} or
+         * {@code python.module} is watched; 300 ms after the last change in it the workers are
+         * restarted one by one, with no call failing. A module that no longer loads leaves the old
+         * workers serving, and its error is logged and shown in {@link PoolSnapshot#devWatch()}.
+         * A worker command is not watched: on with one, it is turned off with a warning.
+         */
+        public Builder devWatch(boolean devWatch) { this.devWatch = devWatch; return this; }
+
+        /**
          * Checks the values: contradictions and impossible values throw {@link IllegalArgumentException};
          * questionable ones are clamped in the options, not in this builder, each with one warning.
          */
@@ -706,6 +719,11 @@ public final class NodeBridgeOptions {
 
         /** Lowers or raises the questionable values of a checked copy, one warning each. */
         private void clamp() {
+            if (devWatch && command != null && !command.isEmpty()) {
+                LOG.warn("[{}] processio.dev.watch watches processio.node.module or processio.python.module;"
+                        + " a worker command is not watched", name);
+                devWatch = false;
+            }
             if (limitsCpuTime != null && limitsCpuTime.isZero()) {
                 limitsCpuTime = null;
             } else if (limitsCpuTime != null && limitsCpuTime.getNano() != 0) {

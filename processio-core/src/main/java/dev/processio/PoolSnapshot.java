@@ -16,10 +16,20 @@ import java.util.Map;
  * @param protocolErrors stray lines and corrupt frames, over the pool's life
  * @param restarts worker replacements by cause, over the pool's life
  * @param workersByState how many workers are in each state
+ * @param devWatch what the watch of {@code processio.dev.watch} has seen, or {@code null} when the
+ *        pool does not watch its module
  */
 public record PoolSnapshot(String pool, List<WorkerSnapshot> workers, int pendingCalls, int activeCalls,
         long callsServed, long lateReplies, long protocolErrors, Map<RestartCause, Long> restarts,
-        Map<WorkerState, Integer> workersByState) {
+        Map<WorkerState, Integer> workersByState, DevWatchSnapshot devWatch) {
+
+    /** A pool that does not watch its module. */
+    public PoolSnapshot(String pool, List<WorkerSnapshot> workers, int pendingCalls, int activeCalls,
+            long callsServed, long lateReplies, long protocolErrors, Map<RestartCause, Long> restarts,
+            Map<WorkerState, Integer> workersByState) {
+        this(pool, workers, pendingCalls, activeCalls, callsServed, lateReplies, protocolErrors, restarts,
+                workersByState, null);
+    }
 
     /** Workers that take calls now. */
     public int readyWorkers() {

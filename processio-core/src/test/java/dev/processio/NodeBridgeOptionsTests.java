@@ -64,6 +64,18 @@ class NodeBridgeOptionsTests {
     }
 
     @Test
+    void devWatchIsOffUnlessAskedForAndNeverWatchesAWorkerCommand() {
+        assertThat(valid().build().devWatch()).isFalse();
+        assertThat(valid().devWatch(true).build().devWatch()).isTrue();
+        NodeBridgeOptions[] options = new NodeBridgeOptions[1];
+        String log = stderrOf(() -> options[0] = NodeBridgeOptions.builder().name("p").command("server")
+                .devWatch(true).build());
+        assertThat(options[0].devWatch()).isFalse();
+        assertThat(log.lines()).singleElement().asString().contains("WARN")
+                .contains("[p] processio.dev.watch watches processio.node.module or processio.python.module");
+    }
+
+    @Test
     void theDefaultsLogNothing() {
         assertThat(stderrOf(() -> valid().build())).isEmpty();
     }

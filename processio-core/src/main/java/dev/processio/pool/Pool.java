@@ -75,6 +75,8 @@ public final class Pool {
     private final AtomicLong ids = new AtomicLong();
     private final Thread shutdownHook;
     private final ProgressDelivery progress;
+    /** The watch of {@code processio.dev.watch}, or {@code null}; set once the first workers are ready. */
+    private volatile ModuleWatch watch;
 
     private Pool(NodeBridgeOptions options, LongSupplier clock) {
         this.options = options;
@@ -156,6 +158,9 @@ public final class Pool {
         }
         if (options.shutdownHook()) {
             Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
+        }
+        if (options.devWatch() && bundled != null) {
+            pool.watch = ModuleWatch.start(pool.name, bundled.module(options), nanoClock, pool.recycler::reload);
         }
         return pool;
     }
@@ -292,7 +297,8 @@ public final class Pool {
     }
 
     public PoolSnapshot snapshot() {
-        return view.snapshot();
+        ModuleWatch w = watch;
+        return view.snapshot(w == null ? null : w.snapshot());
     }
 
     public boolean isClosed() {
@@ -313,6 +319,11 @@ public final class Pool {
      * Idempotent. Times here are real time, whatever the pool's clock.
      */
     public void close() {
+        ModuleWatch moduleWatch = watch;
+        if (moduleWatch != null) {
+            // First: a reload must not start workers while the pool stops them.
+            moduleWatch.close();
+        }
         List<WorkerEntry> entries = supervisor.close();
         if (entries == null) {
             return;

@@ -2,6 +2,7 @@ package dev.processio.pool;
 
 import dev.processio.BridgeException;
 import dev.processio.BridgeUnavailableException;
+import dev.processio.DevWatchSnapshot;
 import dev.processio.PoolSnapshot;
 import dev.processio.RestartCause;
 import dev.processio.WorkerSnapshot;
@@ -41,7 +42,8 @@ final class PoolView implements PoolStats {
         this.dispatcher = dispatcher;
     }
 
-    PoolSnapshot snapshot() {
+    /** @param devWatch what the module watch has seen, or {@code null} when it does not watch */
+    PoolSnapshot snapshot(DevWatchSnapshot devWatch) {
         List<WorkerSnapshot> workers = new ArrayList<>();
         Map<WorkerState, Integer> byState = new EnumMap<>(WorkerState.class);
         Map<RestartCause, Long> restarts = new EnumMap<>(RestartCause.class);
@@ -75,7 +77,7 @@ final class PoolView implements PoolStats {
         }
         int waiting = pendingCalls();
         return new PoolSnapshot(name, List.copyOf(workers), waiting, activeCalls(), served,
-                supervisor.lateReplies(), supervisor.protocolErrors(), restarts, byState);
+                supervisor.lateReplies(), supervisor.protocolErrors(), restarts, byState, devWatch);
     }
 
     /** A worker's state as shown: until the pool closes, a slot's quarantine is the state of its active worker. */

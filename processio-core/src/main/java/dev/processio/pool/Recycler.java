@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * caps: a worker that reaches one takes no new call from that moment ({@link WorkerEntry#cap()}),
  * and calls go to the other workers or wait for the replacement. A manual recycle or rolling
  * restart lets the old worker serve until its replacement is ready. If a replacement fails to
- * start, the old worker serves on; one that reached a limit gets a fresh allowance of calls.
+ * start, the old worker serves on; one that reached a limit gets a fresh allowance of calls. A
+ * reload for {@code processio.dev.watch} is the same rolling restart, stopped at the first
+ * replacement that fails to start.
  *
  * <p>Slot changes happen under the lifecycle lock ({@link Supervisor#lock}); {@code
  * memoryCheckUnsupported} is only used on the housekeeper.
@@ -91,11 +93,25 @@ final class Recycler {
         return recycle(e, RestartCause.MANUAL);
     }
 
-    /** Recycles every worker, one slot after the other. */
+    /** Recycles every worker, one slot after the other; a replacement that fails to start is skipped. */
     CompletableFuture<Void> restart() {
+        return rolling(false);
+    }
+
+    /**
+     * Recycles every worker, one slot after the other, for a module that changed
+     * ({@code processio.dev.watch}). The first replacement is the probe: when it fails to start,
+     * the restart stops there, every old worker serves on, and the future fails with its error.
+     */
+    CompletableFuture<Void> reload() {
+        return rolling(true);
+    }
+
+    private CompletableFuture<Void> rolling(boolean stopAtFailure) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Slot slot : slots) {
-            chain = chain.thenCompose(v -> recycle(slot.number).exceptionally(e -> null));
+            chain = chain.thenCompose(v -> stopAtFailure ? recycle(slot.number)
+                    : recycle(slot.number).exceptionally(e -> null));
         }
         return chain;
     }

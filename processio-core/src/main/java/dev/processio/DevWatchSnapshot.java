@@ -1,0 +1,24 @@
+package dev.processio;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the watch of {@code processio.dev.watch} has seen and done, at one moment. Immutable.
+ *
+ * @param directory the directory watched: the module's
+ * @param reloads changes after which every worker was replaced and serves the module as it is now
+ * @param failedReloads changes after which the module did not load, so the old workers serve on
+ * @param lastChanged the files of the last change, or empty before the first one
+ * @param lastChangedAt when the last change was seen, or {@code null} before the first one
+ * @param lastError why the module did not load after the last change, with the file and line
+ *        when the runtime named them; {@code null} when the last reload served, or before any
+ */
+public record DevWatchSnapshot(Path directory, long reloads, long failedReloads, List<String> lastChanged,
+        Instant lastChangedAt, String lastError) {
+
+    public DevWatchSnapshot {
+        lastChanged = List.copyOf(lastChanged);
+    }
+}

@@ -1,0 +1,239 @@
+package dev.processio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.processio.testing.NoLeaks;
+import dev.processio.testing.TestWorkers;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code processio.dev.watch} with real Node workers: a saved module is served without a failed
+ * call, a module that does not load leaves the old workers serving, and nothing outlives close().
+ */
+@ExtendWith(NoLeaks.class)
+class DevWatchTests {
+
+    private static final Duration BOUND = Duration.ofSeconds(30);
+
+    @TempDir
+    Path temp;
+
+    private final List<NodeBridge> bridges = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void closeBridges() {
+        bridges.forEach(NodeBridge::close);
+    }
+
+    @Test
+    void aSavedModuleIsServedWithoutAFailedCall() throws Exception {
+        Path module = write("version.mjs", version(1));
+        NodeBridge bridge = start(module, true);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger calls = new AtomicInteger();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Set<Integer> seen = ConcurrentHashMap.newKeySet();
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        seen.add(bridge.call("version", null, Integer.class));
+                        calls.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                }
+            }, "caller-" + i);
+            t.start();
+            callers.add(t);
+        }
+        try {
+            await().atMost(BOUND).until(() -> calls.get() > 50);
+            write("version.mjs", version(2));
+            await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().reloads() == 1);
+            int before = calls.get();
+            await().atMost(BOUND).until(() -> calls.get() > before + 50);
+        } finally {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join();
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(seen).containsExactlyInAnyOrder(1, 2);
+        // Every worker was replaced: from now on only the new module answers.
+        for (int i = 0; i < 20; i++) {
+            assertThat(bridge.call("version", null, Integer.class)).isEqualTo(2);
+        }
+        DevWatchSnapshot watch = bridge.snapshot().devWatch();
+        assertThat(watch.lastChanged()).containsExactly("version.mjs");
+        assertThat(watch.lastError()).isNull();
+        assertThat(watch.directory()).isEqualTo(temp.toAbsolutePath());
+        assertThat(bridge.snapshot().restarts()).containsEntry(RestartCause.MANUAL, 2L);
+    }
+
+    @Test
+    void aModuleThatNoLongerLoadsLeavesTheOldWorkersServingUntilItIsFixed() throws Exception {
+        Path module = write("version.mjs", version(1));
+        NodeBridge bridge = start(module, true);
+        Set<Long> pids = pids(bridge);
+        String log = capturingStderr(() -> {
+            write("version.mjs", "export function version() {\n  return 2 )\n}\n");
+            await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().failedReloads() == 1);
+        });
+        DevWatchSnapshot watch = bridge.snapshot().devWatch();
+        assertThat(watch.lastError()).startsWith(module.toAbsolutePath() + ":2: SyntaxError");
+        assertThat(log).contains("version.mjs changed, and the module does not load now: " + watch.lastError());
+        assertThat(bridge.call("version", null, Integer.class)).isEqualTo(1);
+        assertThat(pids(bridge)).isEqualTo(pids);
+        assertThat(bridge.snapshot().workers()).allSatisfy(w -> assertThat(w.state()).isEqualTo(WorkerState.READY));
+        assertThat(bridge.snapshot().workers().get(0).lastError()).contains("version.mjs:2");
+
+        write("version.mjs", version(3));
+        await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().reloads() == 1);
+        assertThat(bridge.call("version", null, Integer.class)).isEqualTo(3);
+        assertThat(bridge.snapshot().devWatch().lastError()).isNull();
+        assertThat(pids(bridge)).doesNotContainAnyElementsOf(pids);
+    }
+
+    @Test
+    void withoutTheOptionNothingIsWatched() throws Exception {
+        Path module = write("version.mjs", version(1));
+        NodeBridge bridge = start(module, false);
+        assertThat(watchThreads()).isEmpty();
+        assertThat(bridge.snapshot().devWatch()).isNull();
+        write("version.mjs", version(2));
+        Thread.sleep(1500);
+        assertThat(bridge.call("version", null, Integer.class)).isEqualTo(1);
+        assertThat(bridge.snapshot().restarts()).isEmpty();
+    }
+
+    @Test
+    void closeStopsTheWatchThread() throws Exception {
+        NodeBridge bridge = start(write("version.mjs", version(1)), true);
+        assertThat(watchThreads()).containsExactly("processio-devwatch-watch");
+        bridge.close();
+        assertThat(watchThreads()).isEmpty();
+    }
+
+    /**
+     * Save to serving: how long after a module is written a call returns what the new module
+     * returns, and how long until every worker runs it. Printed, for the README.
+     */
+    @Test
+    void saveToServingTime() throws Exception {
+        Path module = write("version.mjs", version(0));
+        NodeBridge bridge = start(module, true);
+        int runs = 9;
+        List<Long> firstServed = new ArrayList<>();
+        List<Long> allServed = new ArrayList<>();
+        for (int run = 1; run <= runs; run++) {
+            int expected = run;
+            long written = System.nanoTime();
+            write("version.mjs", version(run));
+            long served = 0;
+            while (served == 0) {
+                if (bridge.call("version", null, Integer.class) == expected) {
+                    served = System.nanoTime();
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - written)).isLessThan(BOUND);
+            }
+            firstServed.add((served - written) / 1_000_000);
+            await().atMost(BOUND).pollInterval(Duration.ofMillis(5))
+                    .until(() -> bridge.snapshot().devWatch().reloads() == expected);
+            allServed.add((System.nanoTime() - written) / 1_000_000);
+        }
+        System.out.println("dev watch, save to first call served by the new module (ms, " + runs + " runs, 2 workers): "
+                + summary(firstServed));
+        System.out.println("dev watch, save to every worker replaced (ms): " + summary(allServed));
+        assertThat(firstServed).allSatisfy(ms -> assertThat(ms).isGreaterThanOrEqualTo(300));
+    }
+
+    private static String summary(List<Long> millis) {
+        List<Long> sorted = millis.stream().sorted().toList();
+        return "median " + sorted.get(sorted.size() / 2) + ", range " + sorted.get(0) + "-"
+                + sorted.get(sorted.size() - 1) + ", all " + millis;
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    private static String version(int n) {
+        return "export async function version() {\n"
+                + "  await new Promise((resolve) => setTimeout(resolve, 2));\n"
+                + "  return " + n + ";\n"
+                + "}\n";
+    }
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(temp.resolve(name), text);
+    }
+
+    private NodeBridge start(Path module, boolean watch) {
+        NodeBridge bridge = NodeBridge.start(NodeBridgeOptions.builder().name("devwatch")
+                .nodeExecutable(TestWorkers.node()).module(module).minWorkers(2).maxWorkers(2)
+                .killTimeout(Duration.ofSeconds(2)).gracePeriod(Duration.ofSeconds(2)).devWatch(watch).build());
+        bridges.add(bridge);
+        return bridge;
+    }
+
+    private static Set<Long> pids(NodeBridge bridge) {
+        return bridge.snapshot().workers().stream().map(WorkerSnapshot::pid).collect(Collectors.toSet());
+    }
+
+    private static List<String> watchThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("processio-") && n.endsWith("-watch")).toList();
+    }
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    /** What the log (slf4j-simple writes to System.err) says while {@code action} runs; still shown. */
+    private static String capturingStderr(Action action) throws Exception {
+        PrintStream original = System.err;
+        ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(new OutputStream() {
+            @Override
+            public synchronized void write(int b) {
+                copy.write(b);
+                original.write(b);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                copy.write(b, off, len);
+                original.write(b, off, len);
+            }
+        }, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        synchronized (copy) {
+            return copy.toString(StandardCharsets.UTF_8);
+        }
+    }
+}
