@@ -158,6 +158,13 @@ final class ClasspathModules implements AutoCloseable {
         }
     }
 
+    /** Whether {@code module} is a copy this made of a module inside a jar. */
+    boolean isCopy(Path module) {
+        synchronized (extracted) {
+            return extracted.stream().anyMatch(module::startsWith);
+        }
+    }
+
     /** Deletes the directories copied out of the classpath. Idempotent. */
     @Override
     public void close() {

@@ -68,6 +68,8 @@ public class PoolProperties {
 
     private final Shutdown shutdown = new Shutdown();
 
+    private final Dev dev = new Dev();
+
     public Node getNode() {
         return node;
     }
@@ -106,6 +108,10 @@ public class PoolProperties {
 
     public Shutdown getShutdown() {
         return shutdown;
+    }
+
+    public Dev getDev() {
+        return dev;
     }
 
     /**
@@ -203,6 +209,8 @@ public class PoolProperties {
 
         map.from(shutdown.gracePeriod).to(options::gracePeriod);
         map.from(shutdown.killTimeout).to(options::killTimeout);
+
+        map.from(dev.watch).to(options::devWatch);
     }
 
     private static int saturatedInt(long value) {
@@ -1027,6 +1035,24 @@ public class PoolProperties {
 
         public void setKillTimeout(Duration killTimeout) {
             this.killTimeout = killTimeout;
+        }
+    }
+
+    public static class Dev {
+
+        /**
+         * Whether the workers are restarted, one by one, when a file in the module's directory
+         * changes. Spring Boot DevTools on the classpath turns it on; a module inside a jar is
+         * never watched.
+         */
+        private Boolean watch;
+
+        public Boolean getWatch() {
+            return watch;
+        }
+
+        public void setWatch(Boolean watch) {
+            this.watch = watch;
         }
     }
 }

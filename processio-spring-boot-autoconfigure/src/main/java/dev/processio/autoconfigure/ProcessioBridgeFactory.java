@@ -5,7 +5,10 @@ import dev.processio.NodeBridgeOptions;
 import dev.processio.ServerRequestHandler;
 import dev.processio.autoconfigure.ClasspathModules.Language;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.nio.file.Path;
 import java.util.List;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -13,14 +16,24 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * Turns {@code processio.*} properties into started {@link NodeBridge}s. Resolves
  * {@code classpath:} modules through {@link ClasspathModules}, whose copies out of a jar are
  * deleted when the application context closes. Thread-safe.
+ *
+ * <p>{@code dev.watch} left unset is on when Spring Boot DevTools is on the classpath and the
+ * pool serves a module; a module copied out of a jar is never watched, whatever the key says.
  */
 public class ProcessioBridgeFactory implements DisposableBean {
+
+    private static final Log LOG = LogFactory.getLog(ProcessioBridgeFactory.class);
+
+    /** A class of Spring Boot DevTools, whose presence turns {@code dev.watch} on by default. */
+    static final String DEVTOOLS_CLASS = "org.springframework.boot.devtools.restart.Restarter";
 
     /** The name of the pool configured directly under {@code processio.*}. */
     public static final String DEFAULT_POOL = "default";
@@ -35,6 +48,7 @@ public class ProcessioBridgeFactory implements DisposableBean {
     private final CircuitBreakerRegistry circuitBreakerRegistry;
     private final ServerRequestHandler serverRequestHandler;
     private final List<NodeBridgeOptionsCustomizer> customizers;
+    private final boolean devTools;
 
     /**
      * A factory without a {@link ServerRequestHandler}: the pools answer their workers' requests
@@ -63,6 +77,7 @@ public class ProcessioBridgeFactory implements DisposableBean {
         this.circuitBreakerRegistry = circuitBreakerRegistry;
         this.serverRequestHandler = serverRequestHandler;
         this.customizers = List.copyOf(customizers);
+        this.devTools = ClassUtils.isPresent(DEVTOOLS_CLASS, resourceLoader.getClassLoader());
     }
 
     /** Starts the default pool. */
@@ -118,10 +133,18 @@ public class ProcessioBridgeFactory implements DisposableBean {
         String sourcePrefix = source == own ? prefix : "processio.";
         PropertyMapper map = PropertyMapper.get();
         map.from(source.getWorker().getCommand()).whenNot(List::isEmpty).to(b::command);
-        map.from(source.getNode().getModule()).whenHasText()
-                .as(module -> modules.resolve(name, Language.NODE, sourcePrefix, module)).to(b::module);
-        map.from(source.getPython().getModule()).whenHasText()
-                .as(module -> modules.resolve(name, Language.PYTHON, sourcePrefix, module)).to(b::pythonModule);
+        Path module = null;
+        if (StringUtils.hasText(source.getNode().getModule())) {
+            module = modules.resolve(name, Language.NODE, sourcePrefix, source.getNode().getModule());
+            b.module(module);
+        }
+        if (StringUtils.hasText(source.getPython().getModule())) {
+            module = modules.resolve(name, Language.PYTHON, sourcePrefix, source.getPython().getModule());
+            b.pythonModule(module);
+        }
+        if (module != null) {
+            devWatch(b, name, prefix, own, module);
+        }
         if (circuitBreakerRegistry != null) {
             b.circuitBreakerRegistry(circuitBreakerRegistry).circuitBreakerConfigName(BREAKER_CONFIG);
         }
@@ -138,6 +161,24 @@ public class ProcessioBridgeFactory implements DisposableBean {
                         + ".<key> first, then processio.<key>)";
             }
             throw new InvalidProcessioPropertiesException(name, message, e);
+        }
+    }
+
+    /**
+     * {@code dev.watch} for a pool that serves {@code module}: the key when set, else whether
+     * DevTools is present; never for a copy out of a jar, whose source cannot change.
+     */
+    private void devWatch(NodeBridgeOptions.Builder b, String name, String prefix, PoolProperties own, Path module) {
+        Boolean watch = own != null && own.getDev().getWatch() != null ? own.getDev().getWatch()
+                : properties.getDev().getWatch();
+        if (modules.isCopy(module)) {
+            if (Boolean.TRUE.equals(watch)) {
+                LOG.warn("[" + name + "] " + prefix + "dev.watch is on, but the module is inside a jar and runs"
+                        + " from a copy; it is not watched");
+            }
+            b.devWatch(false);
+        } else if (watch == null) {
+            b.devWatch(devTools);
         }
     }
 

@@ -72,7 +72,7 @@ class ProcessioPropertiesTests {
             }
         }
         assertThat(withoutDefault).isEqualTo(new TreeSet<>(WITHOUT_DEFAULT));
-        assertThat(defaults).hasSize(38);
+        assertThat(defaults).hasSize(39);
         assertThat(optionsFrom(defaults)).usingRecursiveComparison().isEqualTo(coreDefaults());
     }
 

@@ -1,5 +1,6 @@
 package dev.processio.autoconfigure.endpoint;
 
+import dev.processio.DevWatchSnapshot;
 import dev.processio.NodeBridge;
 import dev.processio.PoolSnapshot;
 import dev.processio.ServerInfo;
@@ -24,7 +25,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * endpoint's access is raised to unrestricted: {@code POST /actuator/processio/{pool}} with
  * {@code {"action":"restart"}} restarts a pool worker by worker, {@code {"action":"recycle","slot":N}}
  * recycles one worker. Each worker shows, as {@code server}, what it said about itself when it
- * started. The JSON is a public contract: members are added, never changed or removed.
+ * started; a pool that watches its module ({@code processio.dev.watch}) shows, as {@code devWatch},
+ * its reloads and why the last one failed. The JSON is a public contract: members are added, never changed or removed.
  */
 @Endpoint(id = "processio", defaultAccess = Access.READ_ONLY)
 public class ProcessioEndpoint {
@@ -89,7 +91,16 @@ public class ProcessioEndpoint {
         s.workersByState().forEach((state, n) -> byState.put(state.name().toLowerCase(Locale.ROOT), n));
         List<WorkerDescriptor> workers = s.workers().stream().map(ProcessioEndpoint::describe).toList();
         return new PoolDescriptor(s.pool(), s.pendingCalls(), s.activeCalls(), s.callsServed(), s.lateReplies(),
-                s.protocolErrors(), restarts, byState, workers);
+                s.protocolErrors(), restarts, byState, workers, describe(s.devWatch()));
+    }
+
+    static @Nullable DevWatchDescriptor describe(@Nullable DevWatchSnapshot watch) {
+        if (watch == null) {
+            return null;
+        }
+        return new DevWatchDescriptor(watch.directory().toString(), watch.reloads(), watch.failedReloads(),
+                watch.lastChanged(), watch.lastChangedAt() == null ? null : watch.lastChangedAt().toString(),
+                watch.lastError());
     }
 
     static WorkerDescriptor describe(WorkerSnapshot w) {
@@ -115,10 +126,26 @@ public class ProcessioEndpoint {
     public record PoolsDescriptor(Map<String, PoolDescriptor> pools) implements OperationResponseBody {
     }
 
-    /** One pool. */
+    /**
+     * One pool.
+     *
+     * @param devWatch what the watch of {@code processio.dev.watch} has seen; {@code null} when the
+     *        pool does not watch its module
+     */
     public record PoolDescriptor(String name, int pendingCalls, int activeCalls, long callsServed, long lateReplies,
             long protocolErrors, Map<String, Long> restarts, Map<String, Integer> workersByState,
-            List<WorkerDescriptor> workers) implements OperationResponseBody {
+            List<WorkerDescriptor> workers, @Nullable DevWatchDescriptor devWatch) implements OperationResponseBody {
+    }
+
+    /**
+     * The module watch of a pool.
+     *
+     * @param lastChangedAt when the last change was seen, ISO-8601
+     * @param lastError why the module did not load after the last change, with its file and line;
+     *        {@code null} when the last reload served
+     */
+    public record DevWatchDescriptor(String directory, long reloads, long failedReloads, List<String> lastChanged,
+            @Nullable String lastChangedAt, @Nullable String lastError) {
     }
 
     /**

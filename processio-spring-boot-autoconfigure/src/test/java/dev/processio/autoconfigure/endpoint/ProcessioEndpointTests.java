@@ -2,6 +2,7 @@ package dev.processio.autoconfigure.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.processio.DevWatchSnapshot;
 import dev.processio.PoolSnapshot;
 import dev.processio.RestartCause;
 import dev.processio.ServerInfo;
@@ -9,7 +10,9 @@ import dev.processio.WorkerSnapshot;
 import dev.processio.WorkerState;
 import dev.processio.autoconfigure.endpoint.ProcessioEndpoint.PoolDescriptor;
 import dev.processio.autoconfigure.endpoint.ProcessioEndpoint.ServerDescriptor;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -66,7 +69,23 @@ class ProcessioEndpointTests {
     void thePoolKeepsItsMembers() {
         PoolDescriptor pool = ProcessioEndpoint.describe(snapshot(worker(1, 48211, WorkerState.READY, null)));
         assertThat(JSON.valueToTree(pool).propertyNames()).containsExactly("name", "pendingCalls", "activeCalls",
-                "callsServed", "lateReplies", "protocolErrors", "restarts", "workersByState", "workers");
+                "callsServed", "lateReplies", "protocolErrors", "restarts", "workersByState", "workers", "devWatch");
+        assertThat(pool.devWatch()).isNull();
+    }
+
+    @Test
+    void aPoolThatWatchesItsModuleShowsWhyTheLastReloadFailed() {
+        PoolSnapshot s = snapshot(worker(1, 48211, WorkerState.READY, null));
+        PoolSnapshot watching = new PoolSnapshot(s.pool(), s.workers(), 0, 1, 1843, 1, 0, s.restarts(),
+                s.workersByState(), new DevWatchSnapshot(Path.of("/app/target/classes/js"), 3, 1,
+                        List.of("render.mjs"), Instant.parse("2026-03-01T10:15:30Z"),
+                        "/app/target/classes/js/render.mjs:12: SyntaxError: Unexpected token ')'"));
+        // Through the text, as clients read it: numbers compare by value, not by the type they were made of.
+        JsonNode pool = JSON.readTree(JSON.writeValueAsString(ProcessioEndpoint.describe(watching)));
+        assertThat(pool.path("devWatch")).isEqualTo(JSON.readTree("""
+                {"directory": "/app/target/classes/js", "reloads": 3, "failedReloads": 1,
+                 "lastChanged": ["render.mjs"], "lastChangedAt": "2026-03-01T10:15:30Z",
+                 "lastError": "/app/target/classes/js/render.mjs:12: SyntaxError: Unexpected token ')'"}"""));
     }
 
     private static WorkerSnapshot worker(int slot, long pid, WorkerState state, ServerInfo server) {
