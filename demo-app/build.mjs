@@ -2,12 +2,15 @@
 // the jar's classpath, with the licence texts of every package bundled into it beside it:
 //   target/classes/js/render.mjs              the render pool's worker module
 //   target/classes/mcp/filesystem-server.mjs  the docs pool's MCP server, run as it is published
-import { build } from 'esbuild';
+// With --watch (npm run watch) it rebundles the worker module on every save of its sources, for a
+// running application whose pool has processio.dev.watch on; the licence texts stay as the last
+// full build wrote them.
+import { build, context } from 'esbuild';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-async function bundle(entry, outfile) {
-  const result = await build({
+function options(entry, outfile) {
+  return {
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -20,7 +23,11 @@ async function bundle(entry, outfile) {
     // built-ins; an ES module bundle has no require of its own, so it gets one.
     banner: { js: "import { createRequire as __processioCreateRequire } from 'node:module';\nconst require = __processioCreateRequire(import.meta.url);" },
     logLevel: 'warning',
-  });
+  };
+}
+
+async function bundle(entry, outfile) {
+  const result = await build(options(entry, outfile));
 
   const packages = new Set();
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -41,7 +48,14 @@ async function bundle(entry, outfile) {
   console.log(`bundled ${packages.size} packages into ${outfile}`);
 }
 
-await bundle('src/main/js/render.mjs', 'target/classes/js/render.mjs');
-// The server's own entry point (its package's "bin"), so the bundle runs exactly what npx would.
-await bundle('node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
-  'target/classes/mcp/filesystem-server.mjs');
+if (process.argv.includes('--watch')) {
+  // 'info' logs each rebuild, and each error with its file and line.
+  const watch = await context({ ...options('src/main/js/render.mjs', 'target/classes/js/render.mjs'), logLevel: 'info' });
+  await watch.watch();
+  console.log('rebundling src/main/js/render.mjs into target/classes/js/render.mjs on every save; Ctrl-C stops');
+} else {
+  await bundle('src/main/js/render.mjs', 'target/classes/js/render.mjs');
+  // The server's own entry point (its package's "bin"), so the bundle runs exactly what npx would.
+  await bundle('node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+    'target/classes/mcp/filesystem-server.mjs');
+}
