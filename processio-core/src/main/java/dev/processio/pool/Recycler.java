@@ -107,13 +107,26 @@ final class Recycler {
         return rolling(true);
     }
 
-    private CompletableFuture<Void> rolling(boolean stopAtFailure) {
+    private CompletableFuture<Void> rolling(boolean reload) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Slot slot : slots) {
-            chain = chain.thenCompose(v -> stopAtFailure ? recycle(slot.number)
+            chain = chain.thenCompose(v -> reload ? whenPlaced(slot).thenCompose(w -> recycle(slot.number))
                     : recycle(slot.number).exceptionally(e -> null));
         }
         return chain;
+    }
+
+    /**
+     * Completes once the slot's worker, if it is starting, is placed: one that was starting when
+     * the module changed may have read it before the change, so a reload waits for it and
+     * replaces it too. How it started does not matter here.
+     */
+    private CompletableFuture<Void> whenPlaced(Slot slot) {
+        WorkerEntry e = slot.active;
+        if (e == null || e.state() != WorkerState.STARTING || e.placed == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return e.placed.handle((ok, error) -> null);
     }
 
     private CompletableFuture<Void> recycle(WorkerEntry old, RestartCause cause) {
