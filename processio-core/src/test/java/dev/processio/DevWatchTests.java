@@ -118,6 +118,24 @@ class DevWatchTests {
     }
 
     @Test
+    void aPythonModuleIsReloadedAndItsErrorNamesTheFileAndLine() throws Exception {
+        Path module = write("handlers.py", "def version():\n    return 1\n");
+        NodeBridge bridge = NodeBridge.start(NodeBridgeOptions.builder().name("devwatch")
+                .pythonExecutable(RuntimeConformanceTests.python()).pythonModule(module).minWorkers(1).maxWorkers(1)
+                .killTimeout(Duration.ofSeconds(2)).gracePeriod(Duration.ofSeconds(2)).devWatch(true).build());
+        bridges.add(bridge);
+        assertThat(bridge.call("version", null, Integer.class)).isEqualTo(1);
+        write("handlers.py", "def version(:\n    return 2\n");
+        await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().failedReloads() == 1);
+        assertThat(bridge.snapshot().devWatch().lastError())
+                .startsWith(module.toAbsolutePath() + ":1: SyntaxError");
+        assertThat(bridge.call("version", null, Integer.class)).isEqualTo(1);
+        write("handlers.py", "def version():\n    return 3\n");
+        await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().reloads() == 1);
+        assertThat(bridge.call("version", null, Integer.class)).isEqualTo(3);
+    }
+
+    @Test
     void withoutTheOptionNothingIsWatched() throws Exception {
         Path module = write("version.mjs", version(1));
         NodeBridge bridge = start(module, false);
