@@ -62,6 +62,8 @@ class ProcessioRuntimeHintsTests {
                 .accepts(hints);
         assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(PoolProperties.Python.class, "setModule"))
                 .accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(PoolProperties.Dev.class, "setWatch"))
+                .accepts(hints);
     }
 
     @Test
@@ -99,7 +101,8 @@ class ProcessioRuntimeHintsTests {
 
         for (Class<?> type : new Class<?>[] {ProcessioEndpoint.PoolsDescriptor.class,
                 ProcessioEndpoint.PoolDescriptor.class, ProcessioEndpoint.WorkerDescriptor.class,
-                ProcessioEndpoint.ServerDescriptor.class, ProcessioEndpoint.ActionResult.class}) {
+                ProcessioEndpoint.ServerDescriptor.class, ProcessioEndpoint.DevWatchDescriptor.class,
+                ProcessioEndpoint.ActionResult.class}) {
             assertThat(RuntimeHintsPredicates.reflection().onType(type)).as(type.getName()).accepts(hints);
         }
         assertThat(RuntimeHintsPredicates.reflection()

@@ -19,6 +19,7 @@ class ProcessioEndpointRuntimeHints implements RuntimeHintsRegistrar {
     public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
         bindings.registerReflectionHints(hints.reflection(), ProcessioEndpoint.PoolsDescriptor.class,
                 ProcessioEndpoint.PoolDescriptor.class, ProcessioEndpoint.WorkerDescriptor.class,
-                ProcessioEndpoint.ServerDescriptor.class, ProcessioEndpoint.ActionResult.class);
+                ProcessioEndpoint.ServerDescriptor.class, ProcessioEndpoint.DevWatchDescriptor.class,
+                ProcessioEndpoint.ActionResult.class);
     }
 }
