@@ -136,6 +136,23 @@ class DevWatchTests {
     }
 
     @Test
+    void aDirectoryThatIsDeletedAndMadeAgainIsWatchedAgain() throws Exception {
+        Path directory = Files.createDirectories(temp.resolve("classes/js"));
+        Path module = Files.writeString(directory.resolve("version.mjs"), version(1));
+        NodeBridge bridge = start(module, true);
+        // A clean build: the directory goes, the old workers serve on, then the build writes it again.
+        Files.delete(module);
+        Files.delete(directory);
+        Thread.sleep(200);
+        assertThat(bridge.call("version", null, Integer.class)).isEqualTo(1);
+        Files.createDirectories(directory);
+        Files.writeString(module, version(2));
+        await().atMost(BOUND).until(() -> bridge.call("version", null, Integer.class) == 2);
+        await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().reloads() >= 1);
+        assertThat(bridge.snapshot().devWatch().failedReloads()).isZero();
+    }
+
+    @Test
     void withoutTheOptionNothingIsWatched() throws Exception {
         Path module = write("version.mjs", version(1));
         NodeBridge bridge = start(module, false);

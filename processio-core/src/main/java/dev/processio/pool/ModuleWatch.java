@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Only the module's own directory is watched, not the directories below it: a bundle, the
  * usual thing to watch, is one file, and a tree such as {@code node_modules} would cost a watch
  * per directory. Editors' temporary files (hidden ones, {@code ~}, {@code .swp}, {@code .tmp})
- * are not changes. A directory that disappears (a clean build) is looked for every
+ * are not changes. A change after which the module is not there (a build that deletes before it
+ * writes) restarts nothing. A directory that disappears (a clean build) is looked for every
  * {@value #RETRY_MILLIS} ms, and its return counts as a change.
  *
  * <p>One thread, {@code processio-<pool>-watch}, a daemon: it waits for events, debounces them
@@ -198,6 +199,12 @@ final class ModuleWatch implements AutoCloseable {
         synchronized (this) {
             lastChanged = files;
             lastChangedAt = Instant.now();
+        }
+        if (!Files.isRegularFile(directory.resolve(moduleFile))) {
+            // A build that deletes before it writes: the write is the change to act on.
+            LOG.info("[{}] {} changed, and {} is not there (processio.dev.watch); the old workers keep serving"
+                    + " until it is", name, what, moduleFile);
+            return;
         }
         LOG.info("[{}] {} changed; restarting the workers one by one (processio.dev.watch)", name, what);
         long started = System.nanoTime();
