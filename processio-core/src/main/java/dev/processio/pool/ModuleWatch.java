@@ -191,7 +191,10 @@ final class ModuleWatch implements AutoCloseable {
     /** Files that editors write beside the one being saved. */
     static boolean isEditorFile(String name) {
         return name.startsWith(".") || name.startsWith("#") || name.endsWith("~") || name.endsWith(".swp")
-                || name.endsWith(".swx") || name.endsWith(".tmp") || name.equals("4913");
+                || name.endsWith(".swx") || name.endsWith(".tmp") || name.equals("4913")
+                // Made by the runtimes and package managers, not by the developer: Python's byte-code
+                // cache appears when a new worker imports the module, and would start one reload more.
+                || name.equals("__pycache__") || name.equals("node_modules");
     }
 
     private void reload(List<String> files) {

@@ -89,7 +89,8 @@ class ModuleWatchTests {
 
     @Test
     void editorFilesAreNoChange() {
-        assertThat(List.of(".render.mjs.swp", "render.mjs~", "4913", "#render.mjs#", "x.tmp"))
+        assertThat(List.of(".render.mjs.swp", "render.mjs~", "4913", "#render.mjs#", "x.tmp", "__pycache__",
+                "node_modules"))
                 .allMatch(ModuleWatch::isEditorFile);
         assertThat(List.of("render.mjs", "helpers.py", "THIRD-PARTY-LICENSES.txt"))
                 .noneMatch(ModuleWatch::isEditorFile);
