@@ -144,6 +144,10 @@ public class ProcessioBridgeFactory implements DisposableBean {
         }
         if (module != null) {
             devWatch(b, name, prefix, own, module);
+        } else if (own != null && own.getDev().getWatch() == null) {
+            // The top-level dev.watch is about modules: a named pool that runs a command inherits it as off,
+            // without the warning it would get for asking itself.
+            b.devWatch(false);
         }
         if (circuitBreakerRegistry != null) {
             b.circuitBreakerRegistry(circuitBreakerRegistry).circuitBreakerConfigName(BREAKER_CONFIG);

@@ -85,6 +85,19 @@ class ProcessioDevWatchTests {
     }
 
     @Test
+    void aNamedPoolThatRunsACommandTakesTheTopLevelWatchAsOffWithoutAWarning(CapturedOutput output) {
+        runner.withPropertyValues(MODULE, "processio.dev.watch=true",
+                "processio.pools.tools.worker.command=node,-e,0", "processio.pools.tools.pool.min-workers=0")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    ProcessioBridgeFactory factory = context.getBean(ProcessioBridgeFactory.class);
+                    assertThat(factory.options(ProcessioBridgeFactory.DEFAULT_POOL).devWatch()).isTrue();
+                    assertThat(factory.options("tools").devWatch()).isFalse();
+                });
+        assertThat(output).doesNotContain("a worker command is not watched");
+    }
+
+    @Test
     void aModuleInsideAJarIsNeverWatched(CapturedOutput output) throws Exception {
         Path jar = temp.resolve("modules.jar");
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jarOut = new JarOutputStream(out)) {
