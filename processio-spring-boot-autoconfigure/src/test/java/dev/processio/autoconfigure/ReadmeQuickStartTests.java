@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.processio.NodeBridge;
 import dev.processio.testing.NoLeaks;
 import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -28,13 +30,19 @@ class ReadmeQuickStartTests {
     @Test
     void theQuickStartModuleAnswersTheQuickStartCall() throws IOException {
         String quickStart = section(Files.readString(Path.of("..", "README.md")), "## Quick start");
-        String module = block(quickStart, "js");
-        assertThat(block(quickStart, "yaml")).contains("module: classpath:js/text.mjs");
-        Path js = Files.createDirectories(temp.resolve("js"));
-        Files.writeString(js.resolve("text.mjs"), module);
+        Matcher key = Pattern.compile("module: (classpath:(\\S+))").matcher(block(quickStart, "yaml"));
+        assertThat(key.find()).as("the quick start's node.module").isTrue();
+        // The module where the README puts it, src/main/resources/<path>, is on the class path as <path>.
+        Path resources = temp.resolve("resources");
+        Path file = resources.resolve(key.group(2));
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, block(quickStart, "js"));
+        assertThat(quickStart).contains("`src/main/resources/" + key.group(2) + "`");
+        URLClassLoader classPath = new URLClassLoader(new URL[] {resources.toUri().toURL()}, getClass().getClassLoader());
         new ApplicationContextRunner()
+                .withClassLoader(classPath)
                 .withConfiguration(AutoConfigurations.of(ProcessioAutoConfiguration.class))
-                .withPropertyValues("processio.node.module=" + js.resolve("text.mjs"))
+                .withPropertyValues("processio.node.module=" + key.group(1))
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     NodeBridge bridge = context.getBean(NodeBridge.class);
@@ -42,6 +50,7 @@ class ReadmeQuickStartTests {
                     assertThat(bridge.call("slugify", "  Spring Boot & Node.js!  ", String.class))
                             .isEqualTo("spring-boot-node-js");
                 });
+        classPath.close();
     }
 
     private static String section(String readme, String heading) {
