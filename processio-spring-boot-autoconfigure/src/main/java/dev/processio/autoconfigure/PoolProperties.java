@@ -1042,8 +1042,8 @@ public class PoolProperties {
 
         /**
          * Whether the workers are restarted, one by one, when a file in the module's directory
-         * changes. Spring Boot DevTools on the classpath turns it on; a module inside a jar is
-         * never watched.
+         * changes. Spring Boot DevTools, when it is active (not in tests), turns it on; a module
+         * inside a jar is never watched.
          */
         private Boolean watch;
 

@@ -32,8 +32,11 @@ public class ProcessioBridgeFactory implements DisposableBean {
 
     private static final Log LOG = LogFactory.getLog(ProcessioBridgeFactory.class);
 
-    /** A class of Spring Boot DevTools, whose presence turns {@code dev.watch} on by default. */
-    static final String DEVTOOLS_CLASS = "org.springframework.boot.devtools.restart.Restarter";
+    /**
+     * The class with which Spring Boot DevTools decides whether it is active in this run: not in a
+     * test, for one. When it is present and says yes, {@code dev.watch} is on by default.
+     */
+    static final String DEVTOOLS_CLASS = "org.springframework.boot.devtools.system.DevToolsEnablementDeducer";
 
     /** The name of the pool configured directly under {@code processio.*}. */
     public static final String DEFAULT_POOL = "default";
@@ -77,7 +80,26 @@ public class ProcessioBridgeFactory implements DisposableBean {
         this.circuitBreakerRegistry = circuitBreakerRegistry;
         this.serverRequestHandler = serverRequestHandler;
         this.customizers = List.copyOf(customizers);
-        this.devTools = ClassUtils.isPresent(DEVTOOLS_CLASS, resourceLoader.getClassLoader());
+        this.devTools = devToolsActive(resourceLoader.getClassLoader());
+    }
+
+    /**
+     * Whether DevTools is on the class path and active for this thread, by its own rule
+     * ({@code DevToolsEnablementDeducer.shouldEnable}), so that an application's tests, where
+     * DevTools stays off, start no watch either.
+     */
+    static boolean devToolsActive(ClassLoader classLoader) {
+        if (!ClassUtils.isPresent(DEVTOOLS_CLASS, classLoader)) {
+            return false;
+        }
+        try {
+            Class<?> deducer = ClassUtils.forName(DEVTOOLS_CLASS, classLoader);
+            return Boolean.TRUE.equals(deducer.getMethod("shouldEnable", Thread.class).invoke(null,
+                    Thread.currentThread()));
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.debug("Could not ask DevTools whether it is active; processio.dev.watch stays off by default", e);
+            return false;
+        }
     }
 
     /** Starts the default pool. */

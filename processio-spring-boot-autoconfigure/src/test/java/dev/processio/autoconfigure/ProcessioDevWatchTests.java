@@ -85,6 +85,15 @@ class ProcessioDevWatchTests {
     }
 
     @Test
+    void whenDevToolsStaysOffTheModuleIsNotWatched() throws Exception {
+        // As in an application's own tests: DevTools is on the class path, and decides not to run.
+        try (URLClassLoader devTools = devToolsThatSays(false)) {
+            runner.withClassLoader(devTools).withPropertyValues(MODULE).run(context ->
+                    assertThat(options(context).devWatch()).isFalse());
+        }
+    }
+
+    @Test
     void aNamedPoolThatRunsACommandTakesTheTopLevelWatchAsOffWithoutAWarning(CapturedOutput output) {
         runner.withPropertyValues(MODULE, "processio.dev.watch=true",
                 "processio.pools.tools.worker.command=node,-e,0", "processio.pools.tools.pool.min-workers=0")
@@ -127,18 +136,23 @@ class ProcessioDevWatchTests {
         return context.getBean(ProcessioBridgeFactory.class).options(ProcessioBridgeFactory.DEFAULT_POOL);
     }
 
+    /** A class loader with a stand-in of DevTools that says it is active, as it does in an application's main thread. */
+    private URLClassLoader devToolsOnTheClasspath() throws IOException {
+        return devToolsThatSays(true);
+    }
+
     /**
-     * A class loader that has the class the starter looks for to tell that DevTools is present:
+     * A class loader that has the class with which the starter asks DevTools whether it is active:
      * DevTools itself is not a dependency of this build, so a stand-in of that name is compiled here.
      */
-    private URLClassLoader devToolsOnTheClasspath() throws IOException {
+    private URLClassLoader devToolsThatSays(boolean active) throws IOException {
         String name = ProcessioBridgeFactory.DEVTOOLS_CLASS;
         int dot = name.lastIndexOf('.');
         Path source = temp.resolve("src").resolve(name.replace('.', '/') + ".java");
         Files.createDirectories(source.getParent());
-        Files.writeString(source, "package " + name.substring(0, dot) + ";\npublic class " + name.substring(dot + 1)
-                + " {\n}\n");
-        Path classes = Files.createDirectories(temp.resolve("classes"));
+        Files.writeString(source, "package " + name.substring(0, dot) + ";\npublic final class " + name.substring(dot + 1)
+                + " {\n    public static boolean shouldEnable(Thread thread) {\n        return " + active + ";\n    }\n}\n");
+        Path classes = Files.createDirectories(temp.resolve("classes-" + active));
         assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
                 source.toString())).isZero();
         return new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader());
