@@ -135,6 +135,14 @@ public class ProcessioEndpoint {
     public record PoolDescriptor(String name, int pendingCalls, int activeCalls, long callsServed, long lateReplies,
             long protocolErrors, Map<String, Long> restarts, Map<String, Integer> workersByState,
             List<WorkerDescriptor> workers, @Nullable DevWatchDescriptor devWatch) implements OperationResponseBody {
+
+        /** A pool that does not watch its module, as made before {@code devWatch} was a member. */
+        public PoolDescriptor(String name, int pendingCalls, int activeCalls, long callsServed, long lateReplies,
+                long protocolErrors, Map<String, Long> restarts, Map<String, Integer> workersByState,
+                List<WorkerDescriptor> workers) {
+            this(name, pendingCalls, activeCalls, callsServed, lateReplies, protocolErrors, restarts, workersByState,
+                    workers, null);
+        }
     }
 
     /**
