@@ -94,6 +94,44 @@ class DevWatchTests {
     }
 
     @Test
+    void aSlotWhoseRecycleIsUnderWayIsReplacedAgainWithTheChangedModule() throws Exception {
+        // Beside the module, made before the watch starts: what the workers write in it is no change.
+        Path side = Files.createDirectories(temp.resolve("side"));
+        Path module = write("version.mjs", slowVersion(1));
+        NodeBridge bridge = NodeBridge.start(NodeBridgeOptions.builder().name("devwatch")
+                .nodeExecutable(TestWorkers.node()).module(module).minWorkers(1).maxWorkers(1)
+                .environment("SIDE", side.toString()).killTimeout(Duration.ofSeconds(2))
+                .gracePeriod(Duration.ofSeconds(2)).devWatch(true).build());
+        bridges.add(bridge);
+        long first = pids(bridge).iterator().next();
+        Files.createFile(side.resolve("slow"));
+        // A recycle whose replacement has read the module as it was, and is still starting ...
+        var recycled = bridge.recycle(1);
+        await().atMost(BOUND).until(() -> loaded(side).size() == 2);
+        // ... when the module changes: the reload waits for it, then replaces that worker too.
+        write("version.mjs", slowVersion(2));
+        await().atMost(BOUND).until(() -> bridge.call("version", null, Integer.class) == 2);
+        recycled.get();
+        assertThat(loaded(side)).hasSize(3);
+        assertThat(pids(bridge)).doesNotContain(first);
+        assertThat(bridge.snapshot().devWatch().failedReloads()).isZero();
+    }
+
+    /** A module that says which process loaded it, then starts slowly while {@code $SIDE/slow} exists. */
+    private static String slowVersion(int n) {
+        return "import { existsSync, writeFileSync } from 'node:fs';\n"
+                + "writeFileSync(`${process.env.SIDE}/loaded-${process.pid}`, '');\n"
+                + "if (existsSync(`${process.env.SIDE}/slow`)) await new Promise((r) => setTimeout(r, 1500));\n"
+                + "export function version() {\n  return " + n + ";\n}\n";
+    }
+
+    private static List<Path> loaded(Path side) throws IOException {
+        try (var files = Files.list(side)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("loaded-")).toList();
+        }
+    }
+
+    @Test
     void aModuleThatNoLongerLoadsLeavesTheOldWorkersServingUntilItIsFixed() throws Exception {
         Path module = write("version.mjs", version(1));
         NodeBridge bridge = start(module, true);

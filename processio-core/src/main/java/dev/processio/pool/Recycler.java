@@ -117,16 +117,24 @@ final class Recycler {
     }
 
     /**
-     * Completes once the slot's worker, if it is starting, is placed: one that was starting when
-     * the module changed may have read it before the change, so a reload waits for it and
-     * replaces it too. How it started does not matter here.
+     * Completes once the slot's worker, if it is starting, is placed, and once a recycle of the slot
+     * that is under way has ended: a worker that was starting when the module changed may have read
+     * it before the change, so a reload waits for it and replaces it too. How it started, or how
+     * that recycle ended, does not matter here.
      */
     private CompletableFuture<Void> whenPlaced(Slot slot) {
-        WorkerEntry e = slot.active;
-        if (e == null || e.state() != WorkerState.STARTING || e.placed == null) {
-            return CompletableFuture.completedFuture(null);
+        WorkerEntry incoming;
+        WorkerEntry e;
+        supervisor.lock.lock();
+        try {
+            incoming = slot.incoming;
+            e = slot.active;
+        } finally {
+            supervisor.lock.unlock();
         }
-        return e.placed.handle((ok, error) -> null);
+        CompletableFuture<Worker> starting = incoming != null ? incoming.placed
+                : e != null && e.state() == WorkerState.STARTING ? e.placed : null;
+        return starting == null ? CompletableFuture.completedFuture(null) : starting.handle((ok, error) -> null);
     }
 
     private CompletableFuture<Void> recycle(WorkerEntry old, RestartCause cause) {
@@ -149,32 +157,43 @@ final class Recycler {
             }
             old.recycling = true;
             slot.incoming = replacement;
+            // Completes once this recycle has ended either way, for a reload that finds it under way.
+            replacement.placed = new CompletableFuture<>();
         } finally {
             supervisor.lock.unlock();
         }
         return replacement.worker.ready().handle((ok, error) -> {
-            if (error != null) {
-                supervisor.lock.lock();
-                try {
-                    if (slot.incoming == replacement) {
-                        slot.incoming = null;
-                        old.recycling = false;
-                        replacementFailedLocked(old, error);
-                    }
-                } finally {
-                    supervisor.lock.unlock();
-                }
-                dispatcher.drain();
-                throw new CompletionException(error);
+            try {
+                return settle(slot, old, replacement, cause, error);
+            } finally {
+                replacement.placed.complete(replacement.worker);
             }
-            if (swap(slot, old, replacement, cause)) {
-                supervisor.drainAndStop(old);
+        });
+    }
+
+    /** How a recycle ends: the replacement takes the old worker's place, or the old one serves on. */
+    private Void settle(Slot slot, WorkerEntry old, WorkerEntry replacement, RestartCause cause, Throwable error) {
+        if (error != null) {
+            supervisor.lock.lock();
+            try {
+                if (slot.incoming == replacement) {
+                    slot.incoming = null;
+                    old.recycling = false;
+                    replacementFailedLocked(old, error);
+                }
+            } finally {
+                supervisor.lock.unlock();
             }
             dispatcher.drain();
-            // As for any worker that becomes ready (Supervisor.becameReady).
-            replacement.worker.rememberDescendants();
-            return null;
-        });
+            throw new CompletionException(error);
+        }
+        if (swap(slot, old, replacement, cause)) {
+            supervisor.drainAndStop(old);
+        }
+        dispatcher.drain();
+        // As for any worker that becomes ready (Supervisor.becameReady).
+        replacement.worker.rememberDescendants();
+        return null;
     }
 
     /** Puts a ready replacement in the old worker's place; false when something changed meanwhile. */
