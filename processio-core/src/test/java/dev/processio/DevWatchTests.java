@@ -117,6 +117,41 @@ class DevWatchTests {
         assertThat(bridge.snapshot().devWatch().failedReloads()).isZero();
     }
 
+    @Test
+    void aLaterWorkerThatCannotTakeTheChangeIsNamedAndTheOthersGoOn() throws Exception {
+        Path side = Files.createDirectories(temp.resolve("side"));
+        Path module = write("version.mjs", version(1));
+        NodeBridge bridge = NodeBridge.start(NodeBridgeOptions.builder().name("devwatch")
+                .nodeExecutable(TestWorkers.node()).module(module).minWorkers(2).maxWorkers(2)
+                .environment("SIDE", side.toString()).killTimeout(Duration.ofSeconds(2))
+                .gracePeriod(Duration.ofSeconds(2)).devWatch(true).build());
+        bridges.add(bridge);
+        // The probe loads this version; every process after it refuses to.
+        write("version.mjs", "import { writeFileSync } from 'node:fs';\n"
+                + "writeFileSync(`${process.env.SIDE}/once`, '', { flag: 'wx' });\n" + version(2));
+        await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().failedReloads() == 1);
+        DevWatchSnapshot watch = bridge.snapshot().devWatch();
+        assertThat(watch.lastError()).startsWith("the module loads, but not every worker took it: worker 2: ")
+                .contains("EEXIST");
+        Set<Integer> served = ConcurrentHashMap.newKeySet();
+        await().atMost(BOUND).until(() -> {
+            // Two at once: the second goes to the other worker.
+            var one = bridge.callAsync("version", null, Integer.class);
+            var two = bridge.callAsync("version", null, Integer.class);
+            served.add(one.get());
+            served.add(two.get());
+            return served.size() == 2;
+        });
+        assertThat(served).containsExactlyInAnyOrder(1, 2);
+
+        write("version.mjs", version(3));
+        await().atMost(BOUND).until(() -> bridge.snapshot().devWatch().reloads() == 1);
+        for (int i = 0; i < 10; i++) {
+            assertThat(bridge.call("version", null, Integer.class)).isEqualTo(3);
+        }
+        assertThat(bridge.snapshot().devWatch().lastError()).isNull();
+    }
+
     /** A module that says which process loaded it, then starts slowly while {@code $SIDE/slow} exists. */
     private static String slowVersion(int n) {
         return "import { existsSync, writeFileSync } from 'node:fs';\n"

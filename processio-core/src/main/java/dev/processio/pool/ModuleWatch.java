@@ -220,6 +220,15 @@ final class ModuleWatch implements AutoCloseable {
             LOG.info("[{}] every worker serves the module as changed ({}); replaced in {} ms", name, what,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         } catch (ExecutionException failed) {
+            if (failed.getCause() instanceof Recycler.PartlyReloaded partly) {
+                synchronized (this) {
+                    failedReloads++;
+                    lastError = "the module loads, but not every worker took it: " + partly.getMessage();
+                }
+                LOG.warn("[{}] {} changed, and the module loads, but these workers kept the module as it was: {}."
+                        + " The next change tries them again", name, what, partly.getMessage());
+                return;
+            }
             String error = loadError(failed.getCause());
             synchronized (this) {
                 failedReloads++;

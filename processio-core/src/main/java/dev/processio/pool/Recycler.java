@@ -8,8 +8,10 @@ import dev.processio.metrics.MetricsTracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,23 +97,50 @@ final class Recycler {
 
     /** Recycles every worker, one slot after the other; a replacement that fails to start is skipped. */
     CompletableFuture<Void> restart() {
-        return rolling(false);
+        return rolling();
     }
 
     /**
      * Recycles every worker, one slot after the other, for a module that changed
      * ({@code processio.dev.watch}). The first replacement is the probe: when it fails to start,
      * the restart stops there, every old worker serves on, and the future fails with its error.
+     * Once the probe has served, the module loads: a later replacement that fails (a start-up
+     * timeout under load) leaves its slot on the old module, the others go on, and the future
+     * fails with {@link PartlyReloaded}, which names those slots.
      */
     CompletableFuture<Void> reload() {
-        return rolling(true);
+        List<String> kept = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < slots.length; i++) {
+            Slot slot = slots[i];
+            boolean probe = i == 0;
+            chain = chain.thenCompose(v -> {
+                CompletableFuture<Void> step = whenPlaced(slot).thenCompose(w -> recycle(slot.number));
+                return probe ? step : step.exceptionally(e -> {
+                    kept.add("worker " + slot.number + ": " + ModuleWatch.loadError(e));
+                    return null;
+                });
+            });
+        }
+        return chain.thenRun(() -> {
+            if (!kept.isEmpty()) {
+                throw new PartlyReloaded(kept);
+            }
+        });
     }
 
-    private CompletableFuture<Void> rolling(boolean reload) {
+    /** A reload whose probe served but in which some slots kept the old module. */
+    static final class PartlyReloaded extends RuntimeException {
+
+        PartlyReloaded(List<String> kept) {
+            super(String.join("; ", kept));
+        }
+    }
+
+    private CompletableFuture<Void> rolling() {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Slot slot : slots) {
-            chain = chain.thenCompose(v -> reload ? whenPlaced(slot).thenCompose(w -> recycle(slot.number))
-                    : recycle(slot.number).exceptionally(e -> null));
+            chain = chain.thenCompose(v -> recycle(slot.number).exceptionally(e -> null));
         }
         return chain;
     }
