@@ -157,8 +157,15 @@ final class ModuleWatch implements AutoCloseable {
             }
         } catch (InterruptedException | ClosedWatchServiceException closing) {
             // close() ends the wait.
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Kept where the endpoint shows it: a watch that has stopped must not look like a live one.
+            synchronized (this) {
+                lastError = "the watch stopped, and the workers no longer follow changes: " + e;
+            }
             LOG.error("[{}] the watch of processio.dev.watch failed; the workers no longer follow changes", name, e);
+            if (e instanceof Error error) {
+                throw error;
+            }
         }
     }
 

@@ -148,7 +148,7 @@ public class ProcessioEndpoint {
     /**
      * The module watch of a pool.
      *
-     * @param lastChangedAt when the last change was seen, ISO-8601
+     * @param lastChangedAt when the workers began to be replaced for the last change, ISO-8601
      * @param lastError why the module did not load after the last change, with its file and line;
      *        {@code null} when the last reload served
      */
