@@ -156,11 +156,17 @@ public final class Pool {
             pool.close();
             throw e;
         }
+        // The watch before the hook: a hook that runs from then on finds everything it must stop.
+        if (options.devWatch() && bundled != null) {
+            try {
+                pool.watch = ModuleWatch.start(pool.name, bundled.module(options), nanoClock, pool.recycler::reload);
+            } catch (RuntimeException | Error e) {
+                pool.close();
+                throw e;
+            }
+        }
         if (options.shutdownHook()) {
             Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
-        }
-        if (options.devWatch() && bundled != null) {
-            pool.watch = ModuleWatch.start(pool.name, bundled.module(options), nanoClock, pool.recycler::reload);
         }
         return pool;
     }
