@@ -57,12 +57,32 @@ public final class LogBudget {
     }
 
     /**
+     * Whether one line may be logged now, taking its budget; when it may, the lines dropped since
+     * the last report are reported first, in one WARN line.
+     *
+     * @param who the start of the line, e.g. {@code [pool] worker 1 (pid 42): }
+     */
+    public boolean admit(Logger log, String who) {
+        long dropped = take();
+        if (dropped < 0) {
+            return false;
+        }
+        reportDropped(log, who, dropped);
+        return true;
+    }
+
+    /** Reports, in one WARN line, the lines dropped since the last report, if any: at the end of a stream. */
+    public void reportUnreported(Logger log, String who) {
+        reportDropped(log, who, takeUnreported());
+    }
+
+    /**
      * Takes the budget of one line.
      *
      * @return {@code -1} when the line is to be dropped (it has been counted); otherwise how many
      *         lines were dropped since the last report, which the caller reports before the line
      */
-    public long take() {
+    long take() {
         long report;
         synchronized (this) {
             long now = nanoTime.getAsLong();
@@ -88,18 +108,14 @@ public final class LogBudget {
     }
 
     /** How many lines were dropped since the last report; they count as reported now. */
-    public synchronized long takeUnreported() {
+    synchronized long takeUnreported() {
         long n = unreported;
         unreported = 0;
         return n;
     }
 
-    /**
-     * Logs at WARN that {@code dropped} lines of {@code who} were not logged, when there were any.
-     *
-     * @param who the start of the line, e.g. {@code [pool] worker 1 (pid 42): }
-     */
-    public void reportDropped(Logger log, String who, long dropped) {
+    /** Logs at WARN that {@code dropped} lines of {@code who} were not logged, when there were any. */
+    private void reportDropped(Logger log, String who, long dropped) {
         if (dropped > 0) {
             log.warn("{}{} lines of its stderr and stray stdout were not logged, above"
                     + " processio.worker.log-lines-per-second ({})", who, dropped, linesPerSecond);

@@ -121,7 +121,7 @@ public final class StderrLog implements LineReader.Sink {
 
     @Override
     public void end(IOException error) {
-        budget.reportDropped(log, prefix, budget.takeUnreported());
+        budget.reportUnreported(log, prefix);
         ended = true;
         onEnd.run();
     }
@@ -140,9 +140,7 @@ public final class StderrLog implements LineReader.Sink {
         if (line.isBlank()) {
             return;
         }
-        long dropped = budget.take();
-        if (dropped >= 0) {
-            budget.reportDropped(log, prefix, dropped);
+        if (budget.admit(log, prefix)) {
             if (call == NO_CALL) {
                 log.info("{}{}", prefix, line);
             } else {

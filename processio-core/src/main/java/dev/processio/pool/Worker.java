@@ -142,6 +142,8 @@ final class Worker implements ProcessIO.Owner {
     private Process process;
     private long pid;
     private String label;
+    /** Set with {@link #label}, before the reader threads start. */
+    private String logPrefix;
     private ProcessIO stdin;
     private StderrLog stderr;
     /** How many of its stderr and stray stdout lines are logged; shared by those two threads. */
@@ -216,6 +218,7 @@ final class Worker implements ProcessIO.Owner {
         }
         pid = process.pid();
         label = "worker " + slot + " (pid " + pid + ")";
+        logPrefix = "[" + settings.pool() + "] " + label + ": ";
         String threadPrefix = "processio-" + settings.pool() + "-w" + slot;
         // stdin first: the stdout thread may answer a request of the worker's at once, and starting
         // it publishes what was set before.
@@ -664,6 +667,11 @@ final class Worker implements ProcessIO.Owner {
 
     String label() {
         return label;
+    }
+
+    /** How this worker's log lines start: {@code [pool] worker 1 (pid 42): }. */
+    String logPrefix() {
+        return logPrefix;
     }
 
     /** The budget of lines this worker may have logged, of its stderr and of its stray stdout lines. */

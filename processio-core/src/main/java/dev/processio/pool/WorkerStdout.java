@@ -88,9 +88,7 @@ final class WorkerStdout implements LineReader.Sink, RpcCodec.ResultTypes {
             requests.answer(request);
         } else if (message instanceof StrayLine) {
             worker.listener().protocolError(worker, "stray");
-            long dropped = worker.logBudget().take();
-            if (dropped >= 0) {
-                worker.logBudget().reportDropped(LOG, "[" + worker.pool() + "] " + worker.label() + ": ", dropped);
+            if (worker.logBudget().admit(LOG, worker.logPrefix())) {
                 LOG.warn("[{}] {} wrote a line that is not a protocol message on stdout (ignored): {}", worker.pool(),
                         worker.label(), RpcCodec.excerpt(bytes, offset, length, 200));
             }
