@@ -97,7 +97,11 @@ final class Recycler {
 
     /** Recycles every worker, one slot after the other; a replacement that fails to start is skipped. */
     CompletableFuture<Void> restart() {
-        return rolling();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (Slot slot : slots) {
+            chain = chain.thenCompose(v -> recycle(slot.number).exceptionally(e -> null));
+        }
+        return chain;
     }
 
     /**
@@ -135,14 +139,6 @@ final class Recycler {
         PartlyReloaded(List<String> kept) {
             super(String.join("; ", kept));
         }
-    }
-
-    private CompletableFuture<Void> rolling() {
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (Slot slot : slots) {
-            chain = chain.thenCompose(v -> recycle(slot.number).exceptionally(e -> null));
-        }
-        return chain;
     }
 
     /**
